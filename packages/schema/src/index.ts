@@ -1,0 +1,1 @@
+export { datasetAliases, resolveDatasetAlias } from './aliases.ts';
