@@ -1,1 +1,1 @@
-export { main } from './cli.ts';
+export { ExitCode, main } from './cli.ts';
