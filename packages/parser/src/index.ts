@@ -1,2 +1,18 @@
-// Public API of this package; filled in by the package issue.
-export {};
+// Public API of @logpush-otel/parser.
+export { parseBatches, parseLine, parseStream } from './parse.ts';
+export { isGzip } from './input.ts';
+export type { ParseInput } from './input.ts';
+export { parseJsonExact } from './exact-json.ts';
+export { DEFAULT_MAX_LINE_BYTES } from './record-parser.ts';
+export type {
+  JsonValue,
+  LogpushRecord,
+  ParseError,
+  ParseErrorCode,
+  ParseFailure,
+  ParseFormat,
+  ParseOk,
+  ParseOptions,
+  ParseResult,
+  ParseSummary,
+} from './types.ts';

@@ -1,0 +1,379 @@
+// Lines to records: format sniffing, NDJSON, CSV and JSON-array lines, dataset detection, coercion and event
+// time. Every line is handled inside its own try/catch: one bad line never affects another, nothing throws.
+import type { JsonValue, LogpushRecord } from './types.ts';
+import { detectDataset, getDataset } from '@logpush-otel/schema';
+import { Kind, UNKNOWN, coerceRecord, compileDataset, eventTime } from './coerce.ts';
+import type { CompiledDataset } from './coerce.ts';
+import { csvCellValue, splitCsvLine } from './csv.ts';
+import { describeThrown, failure } from './errors.ts';
+import type { FailureAt } from './errors.ts';
+import { parseJsonExact } from './exact-json.ts';
+import type { LineSink } from './framing.ts';
+import type { ParseFormat, ParseOptions, ParseResult } from './types.ts';
+
+/** Default maximum line length in bytes. */
+export const DEFAULT_MAX_LINE_BYTES = 1_048_576;
+
+/** Resolves the `dataset` option: undefined = detect from the first record. Throws RangeError for an unknown name. */
+export function resolveDatasetOption(dataset: string | undefined): CompiledDataset | undefined {
+  if (dataset === undefined || dataset === 'auto') return undefined;
+  if (dataset === 'unknown') return UNKNOWN;
+  const schema = getDataset(dataset);
+  if (schema === undefined)
+    throw new RangeError(
+      `unknown Logpush dataset '${dataset}': expected a dataset id, an alias, 'auto' or 'unknown'`,
+    );
+  return compileDataset(schema);
+}
+
+/** Checks options that are programming errors (not input errors). */
+export function checkOptions(options: ParseOptions): void {
+  const max = options.maxLineBytes;
+  if (max !== undefined && !(Number.isInteger(max) && max > 0))
+    throw new RangeError(`maxLineBytes must be a positive integer, got ${max}`);
+  const r = options.resumeFrom;
+  if (
+    r !== undefined &&
+    !(Number.isInteger(r.offset) && r.offset >= 0 && Number.isInteger(r.line) && r.line >= 0)
+  )
+    throw new RangeError(`resumeFrom must hold non-negative integers, got ${JSON.stringify(r)}`);
+  const f = options.format;
+  if (f !== undefined && f !== 'auto' && f !== 'ndjson' && f !== 'csv' && f !== 'json-array')
+    throw new RangeError(`format must be 'auto', 'ndjson', 'csv' or 'json-array', got '${String(f)}'`);
+}
+
+function describeValue(v: unknown): string {
+  if (Array.isArray(v)) return 'an array';
+  if (v === null) return 'null';
+  return `a ${typeof v}`;
+}
+
+function valueText(v: unknown): string {
+  if (typeof v === 'string') return v;
+  if (typeof v === 'bigint' || typeof v === 'number' || typeof v === 'boolean') return String(v);
+  try {
+    return JSON.stringify(v, (_k, x: unknown) => (typeof x === 'bigint' ? x.toString() : x)) ?? String(v);
+  } catch {
+    return String(v);
+  }
+}
+
+function setField(record: LogpushRecord, name: string, value: JsonValue): void {
+  if (name === '__proto__')
+    Object.defineProperty(record, name, { value, enumerable: true, writable: true, configurable: true });
+  else record[name] = value;
+}
+
+/** Splits `a,b,{...}` at top-level commas (outside strings, brackets and braces). */
+export function splitTopLevel(text: string): string[] {
+  const parts: string[] = [];
+  let depth = 0;
+  let inString = false;
+  let start = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 0x5c /* \ */) i++;
+      else if (c === 0x22) inString = false;
+      continue;
+    }
+    if (c === 0x22) inString = true;
+    else if (c === 0x7b || c === 0x5b) depth++;
+    else if (c === 0x7d || c === 0x5d) depth--;
+    else if (c === 0x2c && depth === 0) {
+      parts.push(text.slice(start, i).trim());
+      start = i + 1;
+    }
+  }
+  parts.push(text.slice(start).trim());
+  return parts.filter((p) => p.length > 0);
+}
+
+function isDecoration(c: number): boolean {
+  return c === 0x5b || c === 0x5d || c === 0x2c || c === 0x20 || c === 0x09 || c === 0x0d;
+}
+
+/** Strips JSON-array decorations (`[`, `]`, `,` and blanks) from both ends of a line. */
+export function stripArrayDecorations(text: string): string {
+  let s = 0;
+  let e = text.length;
+  while (s < e && isDecoration(text.charCodeAt(s))) s++;
+  while (e > s && isDecoration(text.charCodeAt(e - 1))) e--;
+  return text.slice(s, e);
+}
+
+/** Turns framed lines into results; collects them in `out` (the caller takes and resets it). */
+export class RecordParser implements LineSink {
+  out: ParseResult[] = [];
+  ok = 0;
+  failed = 0;
+  private readonly source: string;
+  private format: ParseFormat;
+  private dataset: CompiledDataset | undefined;
+  private csvNames: readonly string[] | undefined;
+  private csvKinds: (Kind | undefined)[] | undefined;
+  private csvHeaderPending: boolean;
+  private readonly resumed: boolean;
+  private headSeen = false;
+  private sniffed = false;
+
+  constructor(options: ParseOptions) {
+    this.source = options.source ?? '<input>';
+    this.dataset = resolveDatasetOption(options.dataset);
+    this.format = options.format ?? 'auto';
+    if (options.fieldNames !== undefined) {
+      if (this.format === 'auto') this.format = 'csv';
+      this.setCsvNames(options.fieldNames);
+    }
+    this.csvHeaderPending = options.csvHeader ?? options.fieldNames === undefined;
+    this.resumed = (options.resumeFrom?.offset ?? 0) > 0;
+  }
+
+  /** The dataset id in use ('auto' while not yet detected). */
+  get datasetId(): string {
+    return this.dataset?.id ?? 'auto';
+  }
+
+  head(text: string): void {
+    this.headSeen = true;
+    try {
+      if (this.format === 'auto') {
+        this.format = sniff(text);
+        this.sniffed = true;
+      }
+      if (this.format === 'csv' && this.csvHeaderPending) this.readCsvHeader(text);
+    } catch {
+      // A head we cannot read leaves the header unknown; data lines then report it.
+    }
+  }
+
+  line(text: string, line: number, offset: number, nextOffset: number): void {
+    try {
+      if (this.format === 'auto') {
+        this.format = sniff(text);
+        this.sniffed = true;
+      }
+      // A sniffed CSV stream still reads a line that starts with '{' as JSON: an NDJSON file whose first line is
+      // damaged must not turn every later line into a CSV failure.
+      if (this.sniffed && this.format === 'csv' && text.charCodeAt(0) === 0x7b) {
+        this.record(text, text, line, offset, nextOffset);
+        return;
+      }
+      switch (this.format) {
+        case 'ndjson':
+          this.record(text, text, line, offset, nextOffset);
+          return;
+        case 'json-array':
+          this.arrayLine(text, line, offset, nextOffset);
+          return;
+        default:
+          this.csvLine(text, line, offset, nextOffset);
+          return;
+      }
+    } catch (e) {
+      this.fail(
+        'read-error',
+        `internal parser error: ${describeThrown(e)}`,
+        { source: this.source, line, offset, nextOffset, raw: text },
+        text,
+      );
+    }
+  }
+
+  tooLong(line: number, offset: number, nextOffset: number, length: number, head: string): void {
+    this.fail(
+      'line-too-long',
+      `expected a line of at most the maximum line size, found ${length} bytes (raise maxLineBytes to read it)`,
+      { source: this.source, line, offset, nextOffset, raw: '' },
+      head,
+    );
+  }
+
+  /** Records a failure. */
+  fail(
+    code: Parameters<typeof failure>[0],
+    reason: string,
+    at: FailureAt,
+    excerpt: string,
+    field?: string,
+  ): void {
+    this.failed++;
+    this.out.push(failure(code, reason, at, excerpt, field));
+  }
+
+  private record(text: string, raw: string, line: number, offset: number, nextOffset: number): void {
+    let value: unknown;
+    try {
+      value = parseJsonExact(text);
+    } catch (e) {
+      this.fail(
+        'invalid-json',
+        `expected a JSON object (${shorten(describeThrown(e))})`,
+        { source: this.source, line, offset, nextOffset, raw },
+        text,
+      );
+      return;
+    }
+    if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+      this.fail(
+        'not-an-object',
+        `expected a JSON object, found ${describeValue(value)}`,
+        { source: this.source, line, offset, nextOffset, raw },
+        text,
+      );
+      return;
+    }
+    this.finish(value as LogpushRecord, raw, line, offset, nextOffset);
+  }
+
+  private finish(record: LogpushRecord, raw: string, line: number, offset: number, nextOffset: number): void {
+    let dataset = this.dataset;
+    if (dataset === undefined) {
+      const schema = getDataset(detectDataset(Object.keys(record)));
+      dataset = this.dataset = schema === undefined ? UNKNOWN : compileDataset(schema);
+    }
+    coerceRecord(record, dataset);
+    const t = eventTime(record, dataset);
+    if ('error' in t) {
+      this.fail(
+        'invalid-timestamp',
+        `${dataset.id}: ${t.error.message}`,
+        { source: this.source, line, offset, nextOffset, raw },
+        valueText(t.error.value),
+        t.field,
+      );
+      return;
+    }
+    this.ok++;
+    this.out.push({
+      ok: true,
+      dataset: dataset.id,
+      record,
+      timeUnixNano: t.time,
+      raw,
+      line,
+      offset,
+      nextOffset,
+    });
+  }
+
+  private arrayLine(text: string, line: number, offset: number, nextOffset: number): void {
+    const body = stripArrayDecorations(text);
+    if (body.length === 0) return;
+    if (body.charCodeAt(0) === 0x7b && body.charCodeAt(body.length - 1) === 0x7d) {
+      let value: unknown;
+      try {
+        value = parseJsonExact(body);
+      } catch {
+        value = undefined;
+      }
+      if (typeof value === 'object' && value !== null && !Array.isArray(value)) {
+        this.finish(value as LogpushRecord, body, line, offset, nextOffset);
+        return;
+      }
+    }
+    for (const element of splitTopLevel(body)) this.record(element, element, line, offset, nextOffset);
+  }
+
+  private setCsvNames(names: readonly string[]): void {
+    this.csvNames = names;
+    this.csvKinds = undefined;
+  }
+
+  private readCsvHeader(text: string): boolean {
+    const cells = splitCsvLine(text);
+    if ('error' in cells) return false;
+    this.setCsvNames(cells.values.map((v) => v.trim()));
+    this.csvHeaderPending = false;
+    return true;
+  }
+
+  private csvLine(text: string, line: number, offset: number, nextOffset: number): void {
+    const at = { source: this.source, line, offset, nextOffset, raw: text };
+    if (this.csvHeaderPending) {
+      if (this.resumed && !this.headSeen) {
+        this.fail(
+          'invalid-csv',
+          'expected the CSV header line before the resume offset, found none',
+          at,
+          text,
+        );
+        return;
+      }
+      if (!this.readCsvHeader(text))
+        this.fail('invalid-csv', 'expected a CSV header line of field names', at, text);
+      return;
+    }
+    const names = this.csvNames;
+    if (names === undefined) {
+      this.fail('invalid-csv', 'expected CSV field names (a header line or the fieldNames option)', at, text);
+      return;
+    }
+    const cells = splitCsvLine(text);
+    if ('error' in cells) {
+      this.fail('invalid-csv', `expected a CSV record: ${cells.error}`, at, text);
+      return;
+    }
+    if (cells.values.length !== names.length) {
+      this.fail(
+        'invalid-csv',
+        `expected ${names.length} CSV fields (the header or fieldNames), found ${cells.values.length}`,
+        at,
+        text,
+      );
+      return;
+    }
+    if (this.dataset === undefined) {
+      const schema = getDataset(detectDataset(names));
+      this.dataset = schema === undefined ? UNKNOWN : compileDataset(schema);
+    }
+    const kinds = (this.csvKinds ??= names.map((n) => this.dataset?.kinds.get(n)));
+    const record: LogpushRecord = {};
+    for (let i = 0; i < names.length; i++) {
+      const v = csvValue(cells.values[i] ?? '', cells.quoted[i] ?? false, kinds[i]);
+      if (v !== undefined) setField(record, names[i] ?? '', v);
+    }
+    this.finish(record, text, line, offset, nextOffset);
+  }
+}
+
+/** Types a CSV cell with the column's schema kind (a string column keeps `007` as text). */
+function csvValue(text: string, quoted: boolean, kind: Kind | undefined): JsonValue | undefined {
+  if (kind === Kind.string) return quoted ? text : text === '' || text === 'null' ? undefined : text;
+  if (
+    kind === Kind.object ||
+    kind === Kind.arrayString ||
+    kind === Kind.arrayInt ||
+    kind === Kind.arrayObject
+  ) {
+    const c = text.charCodeAt(0);
+    if (c === 0x5b || c === 0x7b) {
+      try {
+        return parseJsonExact(text) as JsonValue;
+      } catch {
+        return text;
+      }
+    }
+  }
+  return csvCellValue(text, quoted);
+}
+
+/**
+ * The format of a stream from its first non-blank line: `{` NDJSON, `[` JSON array, a line of two or more CSV
+ * cells CSV, anything else NDJSON (so that the line is reported as invalid JSON).
+ */
+export function sniff(text: string): ParseFormat {
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 0x20 || c === 0x09 || c === 0x0d || c === 0xfeff) continue;
+    if (c === 0x7b) return 'ndjson';
+    if (c === 0x5b) return 'json-array';
+    const cells = splitCsvLine(text);
+    return 'values' in cells && cells.values.length >= 2 ? 'csv' : 'ndjson';
+  }
+  return 'ndjson';
+}
+
+function shorten(message: string): string {
+  return message.length > 160 ? `${message.slice(0, 159)}…` : message;
+}
