@@ -81,6 +81,8 @@ export interface OtlpReceiverOptions {
    * `count`: only count LogRecords with a small wire reader and keep no bodies (cheap, for benchmarks).
    */
   readonly decode?: 'full' | 'count';
+  /** Port to listen on (default 0: an ephemeral port). */
+  readonly port?: number;
 }
 
 /** A running loopback receiver. */
@@ -472,7 +474,7 @@ export async function startOtlpReceiver(options: OtlpReceiverOptions = {}): Prom
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
+    server.listen(options.port ?? 0, '127.0.0.1', () => {
       server.off('error', reject);
       resolve();
     });
