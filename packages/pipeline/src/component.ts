@@ -27,7 +27,12 @@ export interface Histogram {
 export interface Metrics {
   counter(name: string, help: string, labelNames?: readonly string[]): Counter;
   gauge(name: string, help: string, labelNames?: readonly string[]): Gauge;
-  histogram(name: string, help: string, buckets?: readonly number[], labelNames?: readonly string[]): Histogram;
+  histogram(
+    name: string,
+    help: string,
+    buckets?: readonly number[],
+    labelNames?: readonly string[],
+  ): Histogram;
 }
 
 /** One rejected record or line, kept so it can be replayed. */

@@ -2,7 +2,8 @@
  * Values as parsed from Logpush records. Integers that do not fit a double exactly are `bigint`; everything else
  * is what JSON gives. Parsers never round.
  */
-export type JsonValue = string | number | bigint | boolean | null | JsonValue[] | { [key: string]: JsonValue };
+export type JsonValue =
+  string | number | bigint | boolean | null | JsonValue[] | { [key: string]: JsonValue };
 
 /** One parsed Logpush record: Cloudflare field name to value, unknown fields kept as they are. */
 export type LogpushRecord = Record<string, JsonValue>;
@@ -25,15 +26,7 @@ export class Double {
  * null → an empty AnyValue.
  */
 export type AnyValue =
-  | string
-  | boolean
-  | number
-  | bigint
-  | Double
-  | Uint8Array
-  | null
-  | AnyValue[]
-  | { [key: string]: AnyValue };
+  string | boolean | number | bigint | Double | Uint8Array | null | AnyValue[] | { [key: string]: AnyValue };
 
 /** OTLP attributes: key to value, in insertion order. Keys are unique by construction. */
 export type Attributes = Record<string, AnyValue>;
