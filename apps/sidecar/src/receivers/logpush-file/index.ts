@@ -1,0 +1,46 @@
+// The `logpush_file` receiver factory: reads Cloudflare Logpush files from a directory tree.
+import { ConfigError } from '@logpush-otel/pipeline';
+import type { Consumer, CreateSettings, Receiver, ReceiverFactory } from '@logpush-otel/pipeline';
+import { defaultLogpushFileConfig, validateLogpushFileConfig } from './config.ts';
+import type { LogpushFileReceiverConfig } from './config.ts';
+import { LogpushFileReceiver } from './receiver.ts';
+
+export { LogpushFileReceiver } from './receiver.ts';
+export { defaultLogpushFileConfig, parseDuration, parseSize, validateLogpushFileConfig } from './config.ts';
+export type { LogpushFileReceiverConfig } from './config.ts';
+export { isLogpushControlFile, logpushWindow, oldestFirstKey } from './file-name.ts';
+
+/**
+ * Factory of the `logpush_file` receiver (stability: beta). `create` needs `next`, the consumer batches are
+ * handed to; the receiver it returns also has `drained()` for `--once` runs.
+ */
+export const logpushFileReceiverFactory: ReceiverFactory<LogpushFileReceiverConfig> & {
+  create(
+    settings: CreateSettings,
+    config: LogpushFileReceiverConfig,
+    next: Consumer | undefined,
+  ): LogpushFileReceiver;
+} = {
+  type: 'logpush_file',
+  kind: 'receiver',
+  stability: 'beta',
+  defaultConfig: defaultLogpushFileConfig,
+  validate: validateLogpushFileConfig,
+  create(
+    settings: CreateSettings,
+    config: LogpushFileReceiverConfig,
+    next: Consumer | undefined,
+  ): LogpushFileReceiver {
+    if (next === undefined) {
+      throw new ConfigError([
+        { path: `receivers.${settings.id}`, message: 'expected a pipeline to hand records to' },
+      ]);
+    }
+    return new LogpushFileReceiver(settings, config, next);
+  },
+};
+
+/** Whether a receiver supports `drained()` (resolves once every file present is read and acknowledged). */
+export function isDrainable(receiver: Receiver): receiver is Receiver & { drained(): Promise<void> } {
+  return typeof (receiver as { drained?: unknown }).drained === 'function';
+}

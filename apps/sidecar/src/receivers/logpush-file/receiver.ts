@@ -1,0 +1,1084 @@
+// The `logpush_file` receiver: finds Logpush files under a directory, reads them oldest first (plain or gzip,
+// growing or complete), hands records on in batches, and moves each file's checkpoint only past records whose
+// batches were acknowledged (or dead-lettered).
+import { randomUUID } from 'node:crypto';
+import { watch } from 'node:fs';
+import type { Dirent, FSWatcher, Stats } from 'node:fs';
+import { mkdir, open, readdir, rename, rm, stat } from 'node:fs/promises';
+import type { FileHandle } from 'node:fs/promises';
+import { basename, dirname, join, relative, sep } from 'node:path';
+import picomatch from 'picomatch';
+import { isGzip, parseBatches } from '@logpush-otel/parser';
+import type { ParseError, ParseOptions, ParseSummary } from '@logpush-otel/parser';
+import { isPermanentError } from '@logpush-otel/pipeline';
+import type {
+  Consumer,
+  Counter,
+  CreateSettings,
+  DeadLetter,
+  Gauge,
+  Host,
+  LogEntry,
+  Receiver,
+} from '@logpush-otel/pipeline';
+import { AckTracker } from '../../checkpoint/ack-tracker.ts';
+import type { StreamPosition } from '../../checkpoint/ack-tracker.ts';
+import { fingerprintOf, matchesPrefix, readHead } from '../../checkpoint/fingerprint.ts';
+import { CheckpointStore } from '../../checkpoint/store.ts';
+import type { FileCheckpoint } from '../../checkpoint/store.ts';
+import { insideOf, resolvePaths } from './config.ts';
+import type { LogpushFileReceiverConfig, ResolvedPaths } from './config.ts';
+import { isLogpushControlFile, oldestFirstKey } from './file-name.ts';
+import { Slots } from './slots.ts';
+
+/** A file the receiver knows about in this run. The checkpoint holds the acknowledged position. */
+interface TrackedFile {
+  cp: FileCheckpoint;
+  path: string;
+  size: number;
+  mtimeMs: number;
+  sortKey: number;
+  /** Gzip by magic bytes; undefined until the first bytes were seen. */
+  gzip: boolean | undefined;
+  /** Where the next pass starts: the end of the last batch handed on. */
+  read: StreamPosition;
+  tracker: AckTracker;
+  /** Bumped when the file is found truncated or replaced: work of older generations is ignored. */
+  generation: number;
+  active: boolean;
+  inFlight: number;
+  /** Size of the file when the last pass ended (-1: never read in this run). */
+  passSize: number;
+  /** The last pass reached the end of a complete stream (every line terminated, or gzip trailer read). */
+  complete: boolean;
+  /** The last pass stopped before a partial last line (plain) or a partial final line (complete gzip). */
+  heldTail: boolean;
+  /** The last pass found the gzip stream incomplete. */
+  truncated: boolean;
+  /** Unix ms since when the file has not grown while incomplete (held tail or truncated gzip). */
+  stalledSince: number | undefined;
+  /** Read the final line even without a terminator on the next pass. */
+  flushTail: boolean;
+  failures: number;
+  retryAt: number;
+  /** A batch of the current generation failed: stop reading, re-read from the checkpoint once settled. */
+  failed: boolean;
+  gone: boolean;
+}
+
+interface Unit {
+  entries: LogEntry[];
+  letters: DeadLetter[];
+}
+
+const STREAM_ERRORS = new Set(['truncated-gzip', 'corrupt-gzip', 'read-error']);
+
+/**
+ * The receiver. Created by `logpushFileReceiverFactory.create`. `start` loads the checkpoints and begins
+ * scanning; `shutdown` stops reading, waits (bounded) for batches in flight, and saves the checkpoints.
+ * `drained()` resolves once every file present is read to its end and acknowledged (for `--once`).
+ */
+export class LogpushFileReceiver implements Receiver {
+  readonly #settings: CreateSettings;
+  readonly #config: LogpushFileReceiverConfig;
+  readonly #next: Consumer;
+  readonly #paths: ResolvedPaths;
+  readonly #component: string;
+  readonly #isIncluded: (path: string) => boolean;
+  readonly #isExcluded: (path: string) => boolean;
+  readonly #slots: Slots;
+  readonly #files = new Map<string, TrackedFile>(); // by checkpoint id
+  readonly #byInode = new Map<string, TrackedFile>();
+  /** Checkpoints not tracked in this run, indexed per scan by inode and by path. */
+  #untracked = { byInode: new Map<string, FileCheckpoint[]>(), byPath: new Map<string, FileCheckpoint[]>() };
+  readonly #passes = new Set<Promise<void>>();
+  readonly #settling = new Set<Promise<void>>();
+  #store: CheckpointStore | undefined;
+  #watcher: FSWatcher | undefined;
+  #pollTimer: NodeJS.Timeout | undefined;
+  #watchTimer: NodeJS.Timeout | undefined;
+  #retryTimer: NodeJS.Timeout | undefined;
+  #scanning: Promise<void> | undefined;
+  #rescan = false;
+  #firstScan = true;
+  #started = false;
+  #stopping = false;
+  #stopped = false;
+  #drainMode = false;
+  #drainScanDone = false;
+  #drainWaiters: { resolve: () => void; reject: (error: unknown) => void }[] = [];
+  #flushing: Promise<void> | undefined;
+  readonly #metrics: {
+    records: Counter;
+    bytes: Counter;
+    rejected: Counter;
+    deadLettered: Counter;
+    filesDone: Counter;
+    retries: Counter;
+    openFiles: Gauge;
+    inFlight: Gauge;
+    checkpointAge: Gauge;
+  };
+  readonly #labels: Record<string, string>;
+
+  constructor(settings: CreateSettings, config: LogpushFileReceiverConfig, next: Consumer) {
+    this.#settings = settings;
+    this.#config = config;
+    this.#next = next;
+    this.#paths = resolvePaths(config);
+    this.#component = `receivers/${settings.id}`;
+    this.#isIncluded = picomatch(config.include);
+    this.#isExcluded = config.exclude.length > 0 ? picomatch(config.exclude) : () => false;
+    this.#slots = new Slots(config.max_in_flight_batches);
+    this.#labels = { receiver: settings.id };
+    const m = settings.metrics;
+    const l = ['receiver'];
+    this.#metrics = {
+      records: m.counter('logpush_otel_receiver_records_read_total', 'Records read and handed on.', l),
+      bytes: m.counter('logpush_otel_receiver_bytes_read_total', 'Decompressed bytes read.', l),
+      rejected: m.counter('logpush_otel_receiver_records_rejected_total', 'Lines that failed to parse.', l),
+      deadLettered: m.counter(
+        'logpush_otel_receiver_dead_lettered_total',
+        'Lines, records and files written to the dead-letter store by the receiver.',
+        l,
+      ),
+      filesDone: m.counter(
+        'logpush_otel_receiver_files_done_total',
+        'Files read to the end and acknowledged.',
+        l,
+      ),
+      retries: m.counter(
+        'logpush_otel_receiver_retries_total',
+        'Re-reads from the checkpoint after a rejection.',
+        l,
+      ),
+      openFiles: m.gauge('logpush_otel_receiver_open_files', 'Files being read.', l),
+      inFlight: m.gauge(
+        'logpush_otel_receiver_in_flight_batches',
+        'Batches handed on, not yet acknowledged.',
+        l,
+      ),
+      checkpointAge: m.gauge(
+        'logpush_otel_receiver_checkpoint_age_seconds',
+        'Seconds since the checkpoints were last saved while records await acknowledgement (0 when caught up).',
+        l,
+      ),
+    };
+  }
+
+  async start(_host: Host): Promise<void> {
+    if (this.#started) return;
+    this.#started = true;
+    const dir = this.#paths.directory;
+    const st = await stat(dir).catch((error: unknown) => {
+      throw new Error(
+        `${this.#component}: directory ${dir} cannot be read (${(error as Error).message}); expected an existing directory`,
+      );
+    });
+    if (!st.isDirectory()) throw new Error(`${this.#component}: ${dir} is not a directory`);
+    this.#store = await CheckpointStore.open(this.#paths.checkpointDir, this.#settings.id);
+    if (this.#config.watch) this.#startWatching();
+    this.#schedulePoll(0);
+  }
+
+  async shutdown(): Promise<void> {
+    if (this.#stopped) return;
+    this.#stopped = true;
+    this.#stopping = true;
+    clearTimeout(this.#pollTimer);
+    clearTimeout(this.#watchTimer);
+    clearTimeout(this.#retryTimer);
+    this.#watcher?.close();
+    this.#watcher = undefined;
+    this.#slots.close();
+    await this.#scanning?.catch(() => undefined);
+    await Promise.allSettled([...this.#passes]);
+    // Batches in flight: wait for their acknowledgements (bounded), so their positions are saved.
+    const settle = Promise.allSettled([...this.#settling]);
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([settle, new Promise<void>((r) => (timer = setTimeout(r, 30_000)))]);
+    clearTimeout(timer);
+    for (const w of this.#drainWaiters.splice(0)) w.reject(new Error(`${this.#component} was shut down`));
+    if (this.#store !== undefined) await this.#flushCheckpoints();
+    this.#metrics.openFiles.set(0, this.#labels);
+  }
+
+  /**
+   * Resolves once every file matching the config (those present now and any found meanwhile) has been read to
+   * its end and every record is acknowledged or dead-lettered. Puts the receiver in drain mode: a final line
+   * without terminator is read at once, and an incomplete gzip stream is dead-lettered at once (a later run
+   * resumes it if the file grows). Rejects if the receiver is shut down first.
+   */
+  drained(): Promise<void> {
+    this.#drainMode = true;
+    this.#drainScanDone = false;
+    const done = new Promise<void>((resolve, reject) => this.#drainWaiters.push({ resolve, reject }));
+    if (this.#started && !this.#stopping) this.#requestScan();
+    return done;
+  }
+
+  // ---------------------------------------------------------------- discovery
+
+  #startWatching(): void {
+    try {
+      this.#watcher = watch(this.#paths.directory, { recursive: true }, () => this.#onWatchEvent());
+      this.#watcher.on('error', (error: Error) => {
+        this.#settings.logger.warn('file watching failed; polling only', {
+          component: this.#component,
+          error: error.message,
+        });
+        this.#watcher?.close();
+        this.#watcher = undefined;
+      });
+    } catch (error) {
+      this.#settings.logger.warn('file watching unavailable; polling only', {
+        component: this.#component,
+        error: (error as Error).message,
+      });
+    }
+  }
+
+  #onWatchEvent(): void {
+    if (this.#stopping || this.#watchTimer !== undefined) return;
+    this.#watchTimer = setTimeout(() => {
+      this.#watchTimer = undefined;
+      this.#requestScan();
+    }, 50);
+  }
+
+  #schedulePoll(delay: number): void {
+    if (this.#stopping) return;
+    clearTimeout(this.#pollTimer);
+    this.#pollTimer = setTimeout(() => {
+      this.#pollTimer = undefined;
+      this.#requestScan();
+    }, delay);
+  }
+
+  /** Runs a scan now, or once more after the running one. Errors are logged; polling goes on. */
+  #requestScan(): void {
+    if (this.#stopping) return;
+    if (this.#scanning !== undefined) {
+      this.#rescan = true;
+      return;
+    }
+    this.#scanning = this.#scan()
+      .catch((error: unknown) => {
+        this.#settings.logger.error('scan failed', {
+          component: this.#component,
+          error: (error as Error).message,
+        });
+      })
+      .finally(() => {
+        this.#scanning = undefined;
+        if (this.#rescan) {
+          this.#rescan = false;
+          this.#requestScan();
+        } else this.#schedulePoll(this.#config.poll_interval);
+      });
+  }
+
+  async #scan(): Promise<void> {
+    const store = this.#store;
+    if (store === undefined) return;
+    const drainScan = this.#drainMode;
+    const now = Date.now();
+    const seen = new Set<string>();
+    this.#indexUntracked(store);
+    for (const path of await this.#walk(this.#paths.directory)) {
+      if (this.#stopping) return;
+      let st: Stats;
+      try {
+        st = await stat(path);
+      } catch {
+        continue; // vanished between listing and stat
+      }
+      if (!st.isFile()) continue;
+      try {
+        const file = await this.#identify(store, path, st, now);
+        if (file !== undefined) seen.add(file.cp.id);
+      } catch (error) {
+        const code = (error as NodeJS.ErrnoException).code;
+        if (code !== 'ENOENT') {
+          this.#settings.logger.warn('cannot identify file', {
+            component: this.#component,
+            file: path,
+            error: (error as Error).message,
+          });
+        }
+      }
+    }
+    for (const [id, file] of this.#files) {
+      if (seen.has(id)) continue;
+      file.gone = true;
+      if (!file.active && file.inFlight === 0) this.#untrack(file);
+    }
+    for (const cp of [...store.entries()]) {
+      if (!this.#files.has(cp.id) && now - cp.seenAt > this.#config.forget_after) store.delete(cp.id);
+    }
+    this.#firstScan = false;
+    this.#updateGauges();
+    this.#pump();
+    if (drainScan) this.#drainScanDone = true;
+    this.#checkDrained();
+    if (store.dirty) await this.#flushCheckpoints();
+  }
+
+  async #walk(root: string): Promise<string[]> {
+    const out: string[] = [];
+    const skip = new Set([this.#paths.checkpointDir, this.#paths.moveDir]);
+    const visit = async (dir: string): Promise<void> => {
+      let names: Dirent[];
+      try {
+        names = await readdir(dir, { withFileTypes: true });
+      } catch (error) {
+        if (dir === root) throw error;
+        return;
+      }
+      for (const d of names) {
+        const full = join(dir, d.name);
+        if (d.isDirectory()) {
+          if (d.name.startsWith('.') || skip.has(full)) continue;
+          await visit(full);
+        } else if (d.isFile() || d.isSymbolicLink()) {
+          const rel = relative(root, full).split(sep).join('/');
+          if (isLogpushControlFile(full) || !this.#isIncluded(rel) || this.#isExcluded(rel)) continue;
+          out.push(full);
+        }
+      }
+    };
+    await visit(root);
+    return out;
+  }
+
+  /** Finds or creates the tracked file for `path`; handles renames, truncation and replaced files. */
+  async #identify(
+    store: CheckpointStore,
+    path: string,
+    st: Stats,
+    now: number,
+  ): Promise<TrackedFile | undefined> {
+    const fpSize = this.#config.fingerprint_size;
+    const known = this.#byInode.get(inodeKey(st.dev, st.ino));
+    if (known !== undefined) {
+      const f = known;
+      f.gone = false;
+      f.cp.seenAt = now;
+      if (f.path !== path) {
+        this.#settings.logger.info('file renamed; keeping its checkpoint', {
+          component: this.#component,
+          from: f.path,
+          to: path,
+        });
+        f.path = path;
+        f.cp.path = path;
+        store.touch();
+      }
+      let rewritten = st.size < f.size || (f.gzip === false && st.size < f.cp.offset);
+      if (!rewritten && f.cp.fingerprintLength < fpSize && st.size > f.cp.fingerprintLength) {
+        const head = await readHead(path, fpSize);
+        if (matchesPrefix(head, f.cp.fingerprint, f.cp.fingerprintLength)) {
+          f.cp.fingerprint = fingerprintOf(head);
+          f.cp.fingerprintLength = head.length;
+          store.touch();
+        } else rewritten = true;
+      }
+      if (rewritten) {
+        this.#settings.logger.info('file truncated or rewritten; reading it from the start', {
+          component: this.#component,
+          file: path,
+        });
+        this.#restart(f, await readHead(path, fpSize), st);
+        store.set(f.cp);
+      }
+      if (st.size !== f.size || st.mtimeMs !== f.mtimeMs) {
+        f.size = st.size;
+        f.mtimeMs = st.mtimeMs;
+        f.stalledSince = undefined;
+      }
+      return f;
+    }
+
+    // Not tracked in this run: a checkpoint from an earlier run, or a new file.
+    const head = await readHead(path, fpSize);
+    let cp: FileCheckpoint | undefined;
+    let sameInodeOther: FileCheckpoint | undefined;
+    const candidates = [
+      ...(this.#untracked.byInode.get(inodeKey(st.dev, st.ino)) ?? []),
+      ...(this.#untracked.byPath.get(path) ?? []),
+    ];
+    for (const c of candidates) {
+      if (this.#files.has(c.id) || store.get(c.id) !== c) continue;
+      const sameInode = c.dev === st.dev && c.ino === st.ino;
+      if (matchesPrefix(head, c.fingerprint, c.fingerprintLength) && (sameInode || c.path === path)) {
+        cp = c;
+        if (sameInode) break;
+      } else if (sameInode) sameInodeOther = c;
+    }
+    if (sameInodeOther !== undefined && sameInodeOther !== cp) store.delete(sameInodeOther.id); // inode reused
+    const isNew = cp === undefined;
+    if (cp === undefined) {
+      cp = {
+        id: randomUUID(),
+        path,
+        dev: st.dev,
+        ino: st.ino,
+        fingerprint: fingerprintOf(head),
+        fingerprintLength: head.length,
+        offset: 0,
+        line: 0,
+        done: false,
+        size: 0,
+        seenAt: now,
+        updatedAt: now,
+      };
+    } else {
+      cp.path = path;
+      cp.dev = st.dev;
+      cp.ino = st.ino;
+      cp.seenAt = now;
+      if (head.length > cp.fingerprintLength) {
+        cp.fingerprint = fingerprintOf(head);
+        cp.fingerprintLength = head.length;
+      }
+      // A file we finished that shrank is a different file under the same identity: start over.
+      if (st.size < cp.size) {
+        cp.offset = 0;
+        cp.line = 0;
+        cp.done = false;
+        cp.size = 0;
+        delete cp.deadLettered;
+        delete cp.dataset;
+      }
+    }
+    const f: TrackedFile = {
+      cp,
+      path,
+      size: st.size,
+      mtimeMs: st.mtimeMs,
+      sortKey: oldestFirstKey(path, st.mtimeMs),
+      gzip: head.length >= 2 ? isGzip(head) : undefined,
+      read: { offset: cp.offset, line: cp.line },
+      tracker: new AckTracker({ offset: cp.offset, line: cp.line }),
+      generation: 0,
+      active: false,
+      inFlight: 0,
+      passSize: -1,
+      complete: false,
+      heldTail: false,
+      truncated: false,
+      stalledSince: undefined,
+      flushTail: false,
+      failures: 0,
+      retryAt: 0,
+      failed: false,
+      gone: false,
+    };
+    if (isNew && this.#firstScan && this.#config.start_at === 'end') await this.#skipToEnd(f);
+    this.#track(f);
+    store.set(cp);
+    return f;
+  }
+
+  #track(f: TrackedFile): void {
+    this.#files.set(f.cp.id, f);
+    this.#byInode.set(inodeKey(f.cp.dev, f.cp.ino), f);
+  }
+
+  #untrack(f: TrackedFile): void {
+    this.#files.delete(f.cp.id);
+    const key = inodeKey(f.cp.dev, f.cp.ino);
+    if (this.#byInode.get(key) === f) this.#byInode.delete(key);
+  }
+
+  #indexUntracked(store: CheckpointStore): void {
+    const byInode = new Map<string, FileCheckpoint[]>();
+    const byPath = new Map<string, FileCheckpoint[]>();
+    for (const c of store.entries()) {
+      if (this.#files.has(c.id)) continue;
+      const k = inodeKey(c.dev, c.ino);
+      byInode.set(k, [...(byInode.get(k) ?? []), c]);
+      byPath.set(c.path, [...(byPath.get(c.path) ?? []), c]);
+    }
+    this.#untracked = { byInode, byPath };
+  }
+
+  /** start_at: end: plain files start after their last complete line, gzip files count as done. */
+  async #skipToEnd(f: TrackedFile): Promise<void> {
+    if (f.gzip === true) {
+      f.cp.done = true;
+      f.cp.size = f.size;
+      f.complete = true;
+      f.passSize = f.size;
+      return;
+    }
+    const handle = await open(f.path, 'r');
+    try {
+      const buffer = Buffer.alloc(1 << 16);
+      let position = 0;
+      let lines = 0;
+      let lastNewlineEnd = 0;
+      while (position < f.size) {
+        const { bytesRead } = await handle.read(
+          buffer,
+          0,
+          Math.min(buffer.length, f.size - position),
+          position,
+        );
+        if (bytesRead === 0) break;
+        let i = buffer.indexOf(10, 0);
+        while (i >= 0 && i < bytesRead) {
+          lines++;
+          lastNewlineEnd = position + i + 1;
+          i = buffer.indexOf(10, i + 1);
+        }
+        position += bytesRead;
+      }
+      f.cp.offset = lastNewlineEnd;
+      f.cp.line = lines;
+      f.read = { offset: lastNewlineEnd, line: lines };
+      f.tracker.reset(f.read);
+    } finally {
+      await handle.close();
+    }
+  }
+
+  #restart(f: TrackedFile, head: Uint8Array, st: Stats): void {
+    f.generation++;
+    f.cp.offset = 0;
+    f.cp.line = 0;
+    f.cp.done = false;
+    f.cp.size = 0;
+    f.cp.fingerprint = fingerprintOf(head);
+    f.cp.fingerprintLength = head.length;
+    delete f.cp.deadLettered;
+    delete f.cp.dataset;
+    f.read = { offset: 0, line: 0 };
+    f.tracker.reset(f.read);
+    f.size = st.size;
+    f.mtimeMs = st.mtimeMs;
+    f.gzip = head.length >= 2 ? isGzip(head) : undefined;
+    f.passSize = -1;
+    f.complete = false;
+    f.heldTail = false;
+    f.truncated = false;
+    f.stalledSince = undefined;
+    f.flushTail = false;
+    f.failed = false;
+    f.failures = 0;
+    f.retryAt = 0;
+  }
+
+  // ---------------------------------------------------------------- scheduling
+
+  /** Whether `f` has something to read now. */
+  #needsPass(f: TrackedFile, now: number): boolean {
+    if (f.active || f.gone || f.failed || f.retryAt > now) return false;
+    if (f.cp.done && f.size === f.cp.size) return false;
+    return f.passSize !== f.size || f.flushTail;
+  }
+
+  /** Starts passes over the files needing one, oldest first, up to `max_open_files` at a time. */
+  #pump(): void {
+    if (this.#stopping || this.#store === undefined) return;
+    const now = Date.now();
+    this.#checkStalled(now);
+    let running = this.#passes.size;
+    if (running >= this.#config.max_open_files) return;
+    const ready = [...this.#files.values()].filter((f) => this.#needsPass(f, now));
+    ready.sort((a, b) => a.sortKey - b.sortKey || (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+    for (const f of ready) {
+      if (running >= this.#config.max_open_files) break;
+      running++;
+      f.active = true;
+      const pass: Promise<void> = this.#pass(f)
+        .catch((error: unknown) => this.#onPassError(f, error))
+        .finally(() => {
+          f.active = false;
+          this.#passes.delete(pass);
+          this.#updateGauges();
+          this.#afterSettle(f);
+          this.#pump();
+        });
+      this.#passes.add(pass);
+    }
+    this.#updateGauges();
+    this.#scheduleRetry(now);
+  }
+
+  #scheduleRetry(now: number): void {
+    let next = Number.POSITIVE_INFINITY;
+    for (const f of this.#files.values()) if (f.retryAt > now && f.retryAt < next) next = f.retryAt;
+    clearTimeout(this.#retryTimer);
+    this.#retryTimer = undefined;
+    if (next !== Number.POSITIVE_INFINITY && !this.#stopping) {
+      this.#retryTimer = setTimeout(() => this.#pump(), next - now + 1);
+    }
+  }
+
+  /** Files that stay incomplete: read a held tail after its timeout; dead-letter a stalled gzip stream. */
+  #checkStalled(now: number): void {
+    for (const f of this.#files.values()) {
+      if (f.active || f.inFlight > 0 || f.gone) continue;
+      if (!f.heldTail && !f.truncated) continue;
+      if (f.passSize !== f.size) continue; // it grew: the next pass reads on
+      f.stalledSince ??= now;
+      const waited = now - f.stalledSince;
+      if (f.heldTail && !f.flushTail && (this.#drainMode || waited >= this.#config.incomplete_line_timeout)) {
+        f.flushTail = true;
+      }
+      if (
+        f.truncated &&
+        !f.cp.deadLettered &&
+        (this.#drainMode || waited >= this.#config.incomplete_gzip_timeout)
+      ) {
+        void this.#deadLetterIncomplete(f);
+      }
+    }
+  }
+
+  async #deadLetterIncomplete(f: TrackedFile): Promise<void> {
+    f.cp.deadLettered = true; // set first so the check does not fire twice
+    const letter: DeadLetter = {
+      reason:
+        `incomplete gzip stream: the file stayed truncated for ${Math.round((Date.now() - (f.stalledSince ?? Date.now())) / 1000)} s ` +
+        `(${f.size} bytes); records up to decompressed byte ${f.cp.offset} (line ${f.cp.line}) were delivered, the rest is missing`,
+      component: this.#component,
+      source: f.path,
+      line: f.cp.line,
+      offset: f.cp.offset,
+      raw: '',
+    };
+    try {
+      await this.#settings.deadLetters.write([letter]);
+      this.#metrics.deadLettered.inc(1, this.#labels);
+      this.#settings.logger.warn('incomplete gzip file sent to the dead-letter store', {
+        component: this.#component,
+        file: f.path,
+        offset: f.cp.offset,
+      });
+      f.cp.done = true;
+      f.cp.size = f.size;
+      this.#store?.set(f.cp);
+      await this.#flushCheckpoints();
+    } catch (error) {
+      delete f.cp.deadLettered;
+      this.#settings.logger.error('could not write to the dead-letter store', {
+        component: this.#component,
+        file: f.path,
+        error: (error as Error).message,
+      });
+    }
+    this.#checkDrained();
+  }
+
+  // ---------------------------------------------------------------- reading
+
+  async #pass(f: TrackedFile): Promise<void> {
+    const generation = f.generation;
+    const start = f.read;
+    const flushTail = f.flushTail;
+    f.flushTail = false;
+    let handle: FileHandle;
+    try {
+      handle = await open(f.path, 'r');
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
+        f.gone = true;
+        return;
+      }
+      throw error;
+    }
+    try {
+      const st = await handle.stat();
+      if (st.ino !== f.cp.ino || st.dev !== f.cp.dev) return; // replaced since the scan: the next scan sorts it out
+      const sizeAtStart = st.size;
+      const head = Buffer.alloc(64);
+      const { bytesRead } = await handle.read(head, 0, head.length, 0);
+      if (sizeAtStart === 0) {
+        f.passSize = 0;
+        f.complete = true;
+        return;
+      }
+      f.gzip = isGzip(head.subarray(0, bytesRead));
+      const gzip = f.gzip;
+      const config = this.#config;
+
+      // Plain NDJSON: seek to the resume offset instead of re-reading the file from the start.
+      const sniffed = config.format === 'auto' ? sniffFormat(head.subarray(0, bytesRead)) : config.format;
+      const seek = !gzip && sniffed === 'ndjson' && start.offset > 0;
+      const base: StreamPosition = seek ? start : { offset: 0, line: 0 };
+      const options: ParseOptions = {
+        source: f.path,
+        dataset: config.dataset === 'auto' ? (f.cp.dataset ?? 'auto') : config.dataset,
+        format: seek ? 'ndjson' : config.format,
+        maxLineBytes: config.max_line_bytes,
+        holdIncompleteTail: !flushTail,
+      };
+      if (config.field_names.length > 0) options.fieldNames = config.field_names;
+      if (!seek && start.offset > 0) options.resumeFrom = { offset: start.offset, line: start.line };
+      const stream = handle.createReadStream({
+        start: seek ? start.offset : 0,
+        highWaterMark: 1 << 18,
+        autoClose: false,
+      });
+
+      const parsed = parseBatches(stream, options);
+      let unit: Unit = { entries: [], letters: [] };
+      let end = start;
+      let streamError: ParseError | undefined;
+      let summary: ParseSummary | undefined;
+      let aborted = false;
+      const fileName = basename(f.path);
+      try {
+        for (;;) {
+          const step = await parsed.next();
+          if (step.done) {
+            summary = step.value;
+            break;
+          }
+          const observed = BigInt(Date.now()) * 1_000_000n;
+          let bytes = 0;
+          for (const r of step.value) {
+            if (r.ok) {
+              const attributes: LogEntry['attributes'] = {};
+              if (config.include_file_name) attributes['log.file.name'] = fileName;
+              if (config.include_file_path) attributes['log.file.path'] = f.path;
+              unit.entries.push({
+                dataset: r.dataset,
+                record: r.record,
+                timeUnixNano: r.timeUnixNano,
+                observedUnixNano: observed,
+                raw: r.raw,
+                position: { source: f.path, line: base.line + r.line, offset: base.offset + r.offset },
+                attributes,
+              });
+              if (f.cp.dataset === undefined && r.dataset !== 'unknown' && config.dataset === 'auto') {
+                f.cp.dataset = r.dataset;
+              }
+              bytes += r.nextOffset - r.offset;
+              end = { offset: base.offset + r.nextOffset, line: base.line + r.line };
+            } else if (STREAM_ERRORS.has(r.error.code)) {
+              streamError = r.error;
+            } else {
+              const e = r.error;
+              const letter: DeadLetter = {
+                reason: `${e.code}: ${e.reason}`,
+                component: this.#component,
+                source: f.path,
+                line: base.line + e.line,
+                offset: base.offset + e.offset,
+                raw: e.raw,
+                ...(e.field === undefined ? {} : { field: e.field }),
+              };
+              unit.letters.push(letter);
+              bytes += e.nextOffset - e.offset;
+              end = { offset: base.offset + e.nextOffset, line: base.line + e.line };
+            }
+            if (unit.entries.length >= config.batch_size) {
+              if (!(await this.#dispatch(f, generation, unit, end))) {
+                aborted = true;
+                break;
+              }
+              unit = { entries: [], letters: [] };
+            }
+          }
+          this.#metrics.bytes.inc(bytes, this.#labels);
+          if (aborted) break;
+        }
+      } finally {
+        if (aborted) await parsed.return(undefined as unknown as ParseSummary);
+        stream.destroy();
+      }
+      if (aborted || summary === undefined) return;
+      // Everything the parser consumed (blank lines and a trailing terminator included).
+      const consumed: StreamPosition = {
+        offset: base.offset + summary.consumedOffset,
+        line: base.line + summary.consumedLines,
+      };
+      if (consumed.offset > end.offset) end = consumed;
+      if (
+        (unit.entries.length > 0 || unit.letters.length > 0 || end.offset > f.read.offset) &&
+        end.offset >= f.read.offset
+      ) {
+        if (!(await this.#dispatch(f, generation, unit, end))) return;
+      }
+      if (generation !== f.generation) return;
+      f.passSize = sizeAtStart;
+      f.complete = summary.complete;
+      f.truncated = gzip && streamError?.code === 'truncated-gzip';
+      f.heldTail = !summary.complete && !f.truncated && streamError === undefined;
+      if (f.heldTail && gzip) f.flushTail = true; // a complete gzip stream whose last line has no newline
+      if (!f.heldTail && !f.truncated) f.stalledSince = undefined;
+      if (f.truncated) f.cp.deadLettered = f.cp.deadLettered === true && f.size === f.cp.size;
+      if (streamError !== undefined && !f.truncated) await this.#deadLetterStreamError(f, streamError);
+      f.failures = 0;
+    } finally {
+      await handle.close();
+    }
+  }
+
+  /** A corrupt gzip stream or a read error that keeps happening: record it, count the file as finished. */
+  async #deadLetterStreamError(f: TrackedFile, error: ParseError): Promise<void> {
+    if (error.code === 'read-error') throw new Error(error.message);
+    await this.#settings.deadLetters.write([
+      {
+        reason: `${error.code}: ${error.reason}; records before decompressed byte ${f.read.offset} were delivered`,
+        component: this.#component,
+        source: f.path,
+        line: f.read.line,
+        offset: f.read.offset,
+        raw: '',
+      },
+    ]);
+    this.#metrics.deadLettered.inc(1, this.#labels);
+    f.complete = true;
+  }
+
+  /**
+   * Hands a unit on: waits for a slot (backpressure), then consumes the entries and writes the dead letters.
+   * Returns false when reading of this file must stop (shutdown, failure, file restarted).
+   */
+  async #dispatch(f: TrackedFile, generation: number, unit: Unit, end: StreamPosition): Promise<boolean> {
+    if (!(await this.#slots.acquire())) return false;
+    if (this.#stopping || f.failed || generation !== f.generation) {
+      this.#slots.release();
+      return false;
+    }
+    const ticket = f.tracker.open(end);
+    f.read = end;
+    f.inFlight++;
+    this.#metrics.inFlight.inc(1, this.#labels);
+    this.#metrics.records.inc(unit.entries.length, this.#labels);
+    if (unit.letters.length > 0) this.#metrics.rejected.inc(unit.letters.length, this.#labels);
+    const work = this.#deliver(unit);
+    const settled: Promise<void> = work
+      .then(
+        () => this.#onAck(f, generation, ticket, unit),
+        (error: unknown) => this.#onReject(f, generation, ticket, error),
+      )
+      .finally(() => {
+        this.#settling.delete(settled);
+        this.#slots.release();
+        f.inFlight--;
+        this.#metrics.inFlight.dec(1, this.#labels);
+        this.#afterSettle(f);
+        this.#pump();
+      });
+    this.#settling.add(settled);
+    return true;
+  }
+
+  async #deliver(unit: Unit): Promise<void> {
+    const letters = unit.letters.length > 0 ? this.#settings.deadLetters.write(unit.letters) : undefined;
+    const consumed = unit.entries.length > 0 ? this.#consume(unit) : undefined;
+    const [a, b] = await Promise.allSettled([letters, consumed]);
+    if (a.status === 'rejected') throw a.reason;
+    if (b.status === 'rejected') throw b.reason;
+  }
+
+  /** `next.consume`, with a PermanentError turned into dead letters (then the batch counts as handled). */
+  async #consume(unit: Unit): Promise<void> {
+    try {
+      await this.#next.consume({ entries: unit.entries });
+    } catch (error) {
+      if (!isPermanentError(error)) throw error;
+      const which = error.entries ?? unit.entries.map((_, i) => i);
+      const letters: DeadLetter[] = [];
+      for (const i of which) {
+        const e = unit.entries[i];
+        if (e === undefined) continue;
+        letters.push({
+          reason: error.message,
+          component: this.#component,
+          source: e.position.source,
+          line: e.position.line,
+          offset: e.position.offset,
+          raw: e.raw,
+        });
+      }
+      await this.#settings.deadLetters.write(letters);
+      this.#metrics.deadLettered.inc(letters.length, this.#labels);
+    }
+  }
+
+  #onAck(f: TrackedFile, generation: number, ticket: number, unit: Unit): void {
+    if (unit.letters.length > 0) this.#metrics.deadLettered.inc(unit.letters.length, this.#labels);
+    if (generation !== f.generation) return;
+    if (f.tracker.ack(ticket)) {
+      const c = f.tracker.committed;
+      f.cp.offset = c.offset;
+      f.cp.line = c.line;
+      this.#store?.set(f.cp);
+      this.#requestFlush();
+    }
+  }
+
+  #onReject(f: TrackedFile, generation: number, ticket: number, error: unknown): void {
+    if (generation !== f.generation) return;
+    f.tracker.fail(ticket);
+    if (!f.failed) {
+      f.failed = true;
+      f.failures++;
+      const backoff = Math.min(
+        this.#config.retry_max_interval,
+        this.#config.retry_initial_interval * 2 ** Math.min(f.failures - 1, 20),
+      );
+      f.retryAt = Date.now() + backoff * (0.8 + Math.random() * 0.4);
+      this.#settings.logger.warn('batch not delivered; will re-read from the checkpoint', {
+        component: this.#component,
+        file: f.path,
+        offset: f.tracker.committed.offset,
+        retryInMs: Math.round(f.retryAt - Date.now()),
+        error: error instanceof Error ? error.message : String(error),
+      });
+    }
+  }
+
+  #onPassError(f: TrackedFile, error: unknown): void {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') {
+      f.gone = true;
+      return;
+    }
+    f.failures++;
+    f.retryAt =
+      Date.now() +
+      Math.min(
+        this.#config.retry_max_interval,
+        this.#config.retry_initial_interval * 2 ** Math.min(f.failures - 1, 20),
+      );
+    this.#settings.logger.error('cannot read file; will retry', {
+      component: this.#component,
+      file: f.path,
+      error: (error as Error).message,
+    });
+  }
+
+  /** After a pass or a batch settled: recover from a failure, or finish the file when all is acknowledged. */
+  #afterSettle(f: TrackedFile): void {
+    if (f.active || f.inFlight > 0) return;
+    if (f.failed) {
+      f.failed = false;
+      f.tracker.reset();
+      f.read = f.tracker.committed;
+      f.passSize = -1;
+      this.#metrics.retries.inc(1, this.#labels);
+      return;
+    }
+    if (
+      f.complete &&
+      f.passSize === f.size &&
+      (!f.cp.done || f.cp.size !== f.size) &&
+      f.tracker.pending === 0
+    ) {
+      f.cp.done = true;
+      f.cp.size = f.size;
+      this.#store?.set(f.cp);
+      this.#metrics.filesDone.inc(1, this.#labels);
+      this.#requestFlush();
+      if (this.#config.delete_after_read || this.#paths.moveDir !== undefined) {
+        const p = this.#afterRead(f).catch((error: unknown) => {
+          this.#settings.logger.error('could not delete or move a finished file', {
+            component: this.#component,
+            file: f.path,
+            error: (error as Error).message,
+          });
+        });
+        this.#settling.add(p);
+        void p.finally(() => this.#settling.delete(p));
+      }
+    }
+    if (f.gone) this.#untrack(f);
+    this.#checkDrained();
+  }
+
+  /** delete_after_read / move_after_read, once the checkpoint saying "done" is on disk. */
+  async #afterRead(f: TrackedFile): Promise<void> {
+    await this.#flushCheckpoints();
+    if (this.#config.delete_after_read) {
+      await rm(f.path, { force: true });
+    } else if (this.#paths.moveDir !== undefined) {
+      const rel = insideOf(this.#paths.directory, f.path) ?? basename(f.path);
+      const target = join(this.#paths.moveDir, rel);
+      await mkdir(dirname(target), { recursive: true });
+      await rename(f.path, target);
+    }
+    f.gone = true;
+    this.#untrack(f);
+    this.#settings.logger.debug('finished file removed from the watched directory', {
+      component: this.#component,
+      file: f.path,
+    });
+  }
+
+  // ---------------------------------------------------------------- checkpoints and state
+
+  #requestFlush(): void {
+    if (this.#flushing !== undefined) return;
+    const run = (async () => {
+      // Let acknowledgements that arrive together land in one write.
+      await new Promise<void>((r) => setImmediate(r));
+      await this.#flushCheckpoints();
+    })().catch((error: unknown) => {
+      this.#settings.logger.error('could not save checkpoints', {
+        component: this.#component,
+        error: (error as Error).message,
+      });
+    });
+    this.#flushing = run.finally(() => {
+      this.#flushing = undefined;
+    });
+  }
+
+  async #flushCheckpoints(): Promise<void> {
+    const store = this.#store;
+    if (store === undefined) return;
+    await store.flush();
+    this.#updateGauges();
+  }
+
+  #updateGauges(): void {
+    this.#metrics.openFiles.set(this.#passes.size, this.#labels);
+    let waiting = false;
+    for (const f of this.#files.values()) if (f.inFlight > 0) waiting = true;
+    const store = this.#store;
+    const age = waiting && store !== undefined ? (Date.now() - store.lastFlushAt) / 1000 : 0;
+    this.#metrics.checkpointAge.set(age, this.#labels);
+  }
+
+  #checkDrained(): void {
+    if (!this.#drainMode || !this.#drainScanDone || this.#drainWaiters.length === 0) return;
+    if (this.#scanning !== undefined && this.#rescan) return;
+    for (const f of this.#files.values()) {
+      if (f.gone) continue;
+      if (f.active || f.inFlight > 0) return;
+      if (!f.cp.done || f.cp.size !== f.size) return;
+    }
+    const waiters = this.#drainWaiters.splice(0);
+    const flushed = this.#flushCheckpoints();
+    void flushed.then(
+      () => {
+        for (const w of waiters) w.resolve();
+      },
+      (error: unknown) => {
+        for (const w of waiters) w.reject(error);
+      },
+    );
+  }
+}
+
+function inodeKey(dev: number, ino: number): string {
+  return `${dev}:${ino}`;
+}
+
+/** The format of a file from its first non-blank byte: `{` NDJSON, `[` JSON array, anything else CSV. */
+function sniffFormat(head: Uint8Array): 'ndjson' | 'json-array' | 'csv' | undefined {
+  for (const b of head) {
+    if (b === 0x20 || b === 0x09 || b === 0x0a || b === 0x0d) continue;
+    if (b === 0x7b) return 'ndjson';
+    if (b === 0x5b) return 'json-array';
+    return 'csv';
+  }
+  return undefined;
+}
