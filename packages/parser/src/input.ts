@@ -1,7 +1,7 @@
 // Turns the caller's input into decompressed byte chunks: gzip is recognised by its magic bytes (1f 8b), never
 // by a file name; concatenated gzip members are read in turn. How the input ended is the generator's return value.
 import { Buffer } from 'node:buffer';
-import { createGunzip } from 'node:zlib';
+import { constants, createGunzip } from 'node:zlib';
 import { describeThrown } from './errors.ts';
 
 /** Input accepted by the streaming APIs. */
@@ -35,6 +35,8 @@ function chunksOf(input: ParseInput): AsyncIterable<unknown> {
 
 /** Output chunks queued before the gunzip stream is paused. */
 const QUEUE_HIGH = 16;
+/** Largest compressed slice handed to zlib at once. */
+const WRITE_SLICE = 16_384;
 
 /** Decompressed chunks of `input` (plain input passes through). Never throws; the return value says how it ended. */
 export async function* decompressedChunks(input: ParseInput): AsyncGenerator<Buffer, InputEnd> {
@@ -115,7 +117,8 @@ async function* gunzipChunks(
     signal();
   });
 
-  const waitDrain = (): Promise<void> =>
+  // Resolves on `event`, or when the stream fails or closes (so a feeder never waits forever).
+  const waitFor = (event: 'drain' | 'flushed'): Promise<void> =>
     new Promise((resolve) => {
       const done = (): void => {
         gunzip.off('drain', done);
@@ -123,24 +126,35 @@ async function* gunzipChunks(
         gunzip.off('error', done);
         resolve();
       };
-      gunzip.on('drain', done);
+      if (event === 'drain') gunzip.on('drain', done);
+      else gunzip.flush(constants.Z_SYNC_FLUSH, done);
       gunzip.on('close', done);
       gunzip.on('error', done);
     });
+  // Writes in slices: when zlib fails inside a write, the output of that write is lost, so keep writes small.
+  const write = async (chunk: Buffer): Promise<void> => {
+    for (let i = 0; i < chunk.length; i += WRITE_SLICE) {
+      if (stopped || zlibError !== undefined || closed) return;
+      if (!gunzip.write(chunk.subarray(i, i + WRITE_SLICE))) await waitFor('drain');
+    }
+  };
 
   let stopped = false;
   const feed = async (): Promise<void> => {
     try {
-      if (!gunzip.write(first)) await waitDrain();
+      await write(first);
       if (rest !== undefined) {
         for (;;) {
           if (stopped || zlibError !== undefined || closed) return;
           const r = await rest.next();
           if (r.done === true) break;
-          if (stopped || zlibError !== undefined || closed) return;
-          if (!gunzip.write(toBuffer(r.value))) await waitDrain();
+          await write(toBuffer(r.value));
         }
       }
+      if (stopped || zlibError !== undefined || closed) return;
+      // A sync flush first hands out everything decompressible; only then does end() check for a complete
+      // stream. Without it, a truncated file loses the output of the final inflate call (up to ~16 KiB of lines).
+      await waitFor('flushed');
       if (!stopped && zlibError === undefined && !closed) gunzip.end();
     } catch (e) {
       readError = e;

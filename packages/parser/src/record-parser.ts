@@ -108,6 +108,7 @@ export class RecordParser implements LineSink {
   ok = 0;
   failed = 0;
   private readonly source: string;
+  private readonly maxLineBytes: number;
   private format: ParseFormat;
   private dataset: CompiledDataset | undefined;
   private csvNames: readonly string[] | undefined;
@@ -119,6 +120,7 @@ export class RecordParser implements LineSink {
 
   constructor(options: ParseOptions) {
     this.source = options.source ?? '<input>';
+    this.maxLineBytes = options.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES;
     this.dataset = resolveDatasetOption(options.dataset);
     this.format = options.format ?? 'auto';
     if (options.fieldNames !== undefined) {
@@ -183,7 +185,7 @@ export class RecordParser implements LineSink {
   tooLong(line: number, offset: number, nextOffset: number, length: number, head: string): void {
     this.fail(
       'line-too-long',
-      `expected a line of at most the maximum line size, found ${length} bytes (raise maxLineBytes to read it)`,
+      `expected a line of at most ${this.maxLineBytes} bytes, found ${length} (raise maxLineBytes to read it)`,
       { source: this.source, line, offset, nextOffset, raw: '' },
       head,
     );
