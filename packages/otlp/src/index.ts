@@ -1,2 +1,19 @@
-// Public API of this package; filled in by the package issue.
-export {};
+export { createMapper, DATADOG_RESERVED } from './mapper.ts';
+export type { MappingOptions } from './mapper.ts';
+export { encodeLogsProto } from './encode-proto.ts';
+export { encodeLogsJson } from './encode-json.ts';
+export { decodeExportLogsResponse } from './response.ts';
+export type { ExportResponse } from './response.ts';
+export { defaultScope } from './scope.ts';
+export type { Scope } from './scope.ts';
+export {
+  severityText,
+  FIREWALL_ACTION_SEVERITY,
+  SPECTRUM_EVENT_SEVERITY,
+  SPECTRUM_STATUS_SEVERITY,
+} from './severity.ts';
+export { commonFields, datasetTables } from './tables.ts';
+export type { Convert, DatasetTable, Derivation, FieldMapping, Kind, Priority } from './tables.ts';
+export { compileDataset, ruleKeys } from './compile.ts';
+export type { CompiledDataset, Rule } from './compile.ts';
+export { lokiNormalise, snakeCase, vendorKey } from './keys.ts';

@@ -1,0 +1,92 @@
+// The default LogRecord body: a short, stable one-line summary per dataset (research §5.4).
+import type { AnyValue, Attributes, JsonValue, LogpushRecord } from '@logpush-otel/pipeline';
+import type { CompiledDataset } from './compile.ts';
+
+function text(value: JsonValue | AnyValue | undefined): string {
+  if (value === undefined || value === null) return '';
+  if (typeof value === 'string') return value;
+  if (typeof value === 'number' || typeof value === 'bigint' || typeof value === 'boolean')
+    return String(value);
+  return '';
+}
+
+function hostPort(host: string, port: string): string {
+  if (host === '') return '';
+  const h = host.includes(':') ? `[${host}]` : host;
+  return port === '' ? h : `${h}:${port}`;
+}
+
+/** Keys shown (when present) in the summary of a dataset without its own summary format. */
+const GENERIC_KEYS = [
+  'http.request.method',
+  'url.full',
+  'server.address',
+  'url.path',
+  'http.response.status_code',
+  'client.address',
+  'source.address',
+  'destination.address',
+  'cloudflare.ray_id',
+] as const;
+
+/**
+ * http_requests: `GET https://example.com/a?b=1 200 cache=hit 5123B colo=SJC ray=8f1c2d3e4a5b6c7d`;
+ * firewall_events: `block waf rule=<RuleID> GET example.com/wp-login.php ray=<RayID>`;
+ * spectrum_events: `disconnect status=200 tcp 203.0.113.7:51234 -> 198.51.100.4:22 app=<id>`;
+ * other datasets: the event name and a few identifying attributes as `key=value`.
+ */
+export function bodySummary(ds: CompiledDataset, r: LogpushRecord, attributes: Attributes): string {
+  const parts: string[] = [];
+  const push = (s: string): void => {
+    if (s !== '') parts.push(s);
+  };
+  switch (ds.datasetId) {
+    case 'http_requests': {
+      push(text(r.ClientRequestMethod));
+      const full = attributes['url.full'];
+      push(typeof full === 'string' ? full : text(r.ClientRequestHost) + text(r.ClientRequestPath));
+      const status = text(r.EdgeResponseStatus);
+      if (status !== '0') push(status);
+      const cache = text(r.CacheCacheStatus);
+      if (cache !== '') push(`cache=${cache}`);
+      const bytes = text(r.EdgeResponseBytes);
+      if (bytes !== '') push(`${bytes}B`);
+      const colo = text(r.EdgeColoCode);
+      if (colo !== '') push(`colo=${colo}`);
+      const ray = text(r.RayID);
+      if (ray !== '') push(`ray=${ray}`);
+      break;
+    }
+    case 'firewall_events': {
+      push(text(r.Action).toLowerCase());
+      push(text(r.Source));
+      const rule = text(r.RuleID);
+      if (rule !== '') push(`rule=${rule}`);
+      push(text(r.ClientRequestMethod));
+      push(text(r.ClientRequestHost) + text(r.ClientRequestPath));
+      const ray = text(r.RayID);
+      if (ray !== '') push(`ray=${ray}`);
+      break;
+    }
+    case 'spectrum_events': {
+      push(text(r.Event));
+      const status = text(r.Status);
+      if (status !== '') push(`status=${status}`);
+      push(text(r.ClientProto));
+      const client = hostPort(text(r.ClientIP), text(r.ClientPort));
+      const origin = hostPort(text(r.OriginIP), text(r.OriginPort));
+      if (client !== '' || origin !== '') push(`${client || '?'} -> ${origin || '?'}`);
+      const app = text(r.Application);
+      if (app !== '') push(`app=${app}`);
+      break;
+    }
+    default: {
+      push(ds.eventName !== '' ? ds.eventName : `cloudflare.${ds.datasetId}`);
+      for (const key of GENERIC_KEYS) {
+        const value = text(attributes[key]);
+        if (value !== '') push(`${key}=${value}`);
+      }
+    }
+  }
+  return parts.join(' ');
+}
