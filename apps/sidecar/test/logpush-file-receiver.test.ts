@@ -90,4 +90,348 @@ describe('logpush_file receiver', () => {
     expect(h.metrics.get('logpush_otel_receiver_records_read_total')).toBe(expected.length);
     expect(h.consumer.calls.every((b) => b.entries.length <= 7)).toBe(true);
   });
+
+  it('moves the checkpoint only past the longest acknowledged prefix when batches are acknowledged out of order', async () => {
+    const consumer = new TestConsumer();
+    consumer.hold = true;
+    const { dir, state, start } = await setup({ batch_size: 5 }, consumer);
+    const text = ndjson(lines('o', 20));
+    await writeFile(join(dir, 'a.log'), text);
+    const h = await start();
+    await until('four batches in flight', () => consumer.held.length === 4);
+    consumer.release(3);
+    consumer.release(2);
+    consumer.release(1);
+    await until('three batches acknowledged', () => consumer.delivered.length === 15);
+    await new Promise((r) => setTimeout(r, 100));
+    const before = await checkpoints(state).catch(() => []);
+    expect(before.every((c) => c.offset === 0)).toBe(true);
+    consumer.release(0);
+    await h.receiver.drained();
+    const after = await checkpoints(state);
+    expect(after).toHaveLength(1);
+    expect(after[0]).toMatchObject({ offset: Buffer.byteLength(text), line: 20, done: true });
+  });
+
+  for (const kind of ['plain', 'gzip'] as const) {
+    it(`resumes a ${kind} file exactly where the acknowledged records end after a restart`, async () => {
+      const { dir, start } = await setup({
+        batch_size: 10,
+        retry_initial_interval: 60_000,
+        retry_max_interval: 60_000,
+      });
+      const all = lines(kind, 95);
+      const name = kind === 'gzip' ? '20240101T000000Z_20240101T000030Z_x.log.gz' : 'a.log';
+      await writeFile(join(dir, name), kind === 'gzip' ? gzipText(ndjson(all)) : ndjson(all));
+      const first = new TestConsumer();
+      first.decide = (_batch, call) => (call > 3 ? new Error('backend unavailable') : undefined);
+      const h1 = await start(undefined, first);
+      await until('a rejected batch', () => first.calls.length > 3);
+      await until('the failure noticed', () =>
+        h1.logger.messages.some((m) => m.message.includes('not delivered')),
+      );
+      await h1.stop();
+      running.splice(running.indexOf(h1), 1);
+      expect(first.delivered).toHaveLength(30);
+
+      const h2 = await start();
+      await h2.receiver.drained();
+      const ids = [...first.rayIds(), ...h2.consumer.rayIds()];
+      expect(ids).toHaveLength(95);
+      expect(new Set(ids).size).toBe(95);
+      expect(h2.consumer.delivered[0]?.position.line).toBe(31);
+    });
+  }
+
+  it('dead-letters malformed lines with their reasons while delivering their neighbours', async () => {
+    const { dir, start } = await setup({ max_line_bytes: 300 });
+    const long = line('long', `,"Pad":"${'x'.repeat(400)}"`);
+    const content =
+      [line('g1'), '{"RayID":"broken",', line('g2'), '[1,2]', long, line('g3')].join('\n') + '\n';
+    await writeFile(join(dir, 'mixed.log'), content);
+    const h = await start();
+    await h.receiver.drained();
+    expect(h.consumer.rayIds()).toEqual(['g1', 'g2', 'g3']);
+    const letters = await readDeadLetters(h.deadLetterDir);
+    expect(letters.map((l) => l.line)).toEqual([2, 4, 5]);
+    expect(letters[0]).toMatchObject({
+      component: 'receivers/logpush_file',
+      source: join(dir, 'mixed.log'),
+      raw: '{"RayID":"broken",',
+    });
+    expect(letters[0]?.reason).toMatch(/^invalid-json: /);
+    expect(letters[1]?.reason).toMatch(/^not-an-object: /);
+    expect(letters[2]?.reason).toMatch(/^line-too-long: /);
+    expect(letters[2]?.offset).toBe(content.indexOf(long));
+    expect(h.metrics.get('logpush_otel_receiver_records_rejected_total')).toBe(3);
+  });
+
+  it('reads a gzip file that grows while it is read, to the end, skipping nothing', async () => {
+    const { dir, start } = await setup();
+    const path = join(dir, '20240101T000000Z_20240101T000030Z_grow.log.gz');
+    await writeFile(path, '');
+    const gzip = createGzip();
+    const pending: Promise<void>[] = [];
+    gzip.on('data', (chunk: Buffer) => pending.push(appendFile(path, chunk)));
+    const piece = async (text: string): Promise<void> => {
+      gzip.write(text);
+      await new Promise<void>((r) => gzip.flush(zlibConstants.Z_SYNC_FLUSH, () => r()));
+      await Promise.all(pending.splice(0));
+    };
+    const h = await start();
+    await piece(ndjson(lines('p0', 10)));
+    await until('the first piece', () => h.consumer.delivered.length === 10);
+    const p1 = lines('p1', 15);
+    await piece(ndjson(p1.slice(0, 14)) + p1[14]?.slice(0, 40)); // ends mid-line
+    await until('the second piece', () => h.consumer.delivered.length === 24);
+    gzip.end(p1[14]?.slice(40) + '\n' + ndjson(lines('p2', 5)));
+    await new Promise<void>((r) => gzip.on('end', () => r()));
+    await Promise.all(pending.splice(0));
+    await h.receiver.drained();
+    const ids = h.consumer.rayIds();
+    expect(ids).toHaveLength(30);
+    expect(new Set(ids).size).toBe(30);
+    expect(await readDeadLetters(h.deadLetterDir)).toEqual([]);
+  });
+
+  it('waits for the end of a partial last line in a plain file being written', async () => {
+    const { dir, start } = await setup();
+    const path = join(dir, 'live.log');
+    const third = line('w3');
+    await writeFile(path, ndjson([line('w1'), line('w2')]) + third.slice(0, 30));
+    const h = await start();
+    await until('two records', () => h.consumer.delivered.length === 2);
+    await new Promise((r) => setTimeout(r, 100));
+    expect(h.consumer.delivered).toHaveLength(2);
+    await appendFile(path, third.slice(30) + '\n' + line('w4'));
+    await until('the third record', () => h.consumer.delivered.length === 3);
+    // drained() reads a final line without terminator: the input is declared complete.
+    await h.receiver.drained();
+    expect(h.consumer.rayIds()).toEqual(['w1', 'w2', 'w3', 'w4']);
+  });
+
+  it('keeps the checkpoint of a renamed file and reads the new file created under the old name', async () => {
+    const { dir, start } = await setup();
+    await writeFile(join(dir, 'app.log'), ndjson(lines('r0', 5)));
+    const h = await start();
+    await until('the first file', () => h.consumer.delivered.length === 5);
+    await rename(join(dir, 'app.log'), join(dir, 'app-1.log'));
+    await appendFile(join(dir, 'app-1.log'), ndjson(lines('r1', 3)));
+    await writeFile(join(dir, 'app.log'), ndjson(lines('r2', 4)));
+    await h.receiver.drained();
+    const ids = h.consumer.rayIds();
+    expect(multiset(ids)).toEqual(
+      multiset([...lines('r0', 5), ...lines('r1', 3), ...lines('r2', 4)].map(id)),
+    );
+    expect(h.logger.messages.some((m) => m.message.includes('renamed'))).toBe(true);
+  });
+
+  it('reads a truncated file again from the start', async () => {
+    const { dir, start } = await setup();
+    const path = join(dir, 'app.log');
+    await writeFile(path, ndjson(lines('t0', 10)));
+    const h = await start();
+    await until('the first content', () => h.consumer.delivered.length === 10);
+    await truncate(path, 0);
+    await writeFile(path, ndjson(lines('t1', 2)));
+    await until('the new content', () => h.consumer.delivered.length === 12);
+    await h.receiver.drained();
+    expect(h.consumer.rayIds().slice(10)).toEqual(['t1-0', 't1-1']);
+  });
+
+  it('with start_at end, skips what existing files hold and reads what is appended and new files in full', async () => {
+    const { dir, start } = await setup({ start_at: 'end' });
+    await writeFile(join(dir, 'old.log'), ndjson(lines('old', 5)) + '{"RayID":"par');
+    await writeFile(
+      join(dir, '20240101T000000Z_20240101T000030Z_old.log.gz'),
+      gzipText(ndjson(lines('oldgz', 5))),
+    );
+    const h = await start();
+    await until('the first scan', () => h.metrics.values.has('logpush_otel_receiver_open_files'));
+    await appendFile(join(dir, 'old.log'), 'tial","EdgeStartTimestamp":1}\n' + ndjson(lines('new', 2)));
+    await writeFile(join(dir, 'fresh.log'), ndjson(lines('fresh', 3)));
+    await until('the new lines', () => h.consumer.delivered.length === 6);
+    await h.receiver.drained();
+    expect(h.consumer.rayIds().sort()).toEqual([
+      'fresh-0',
+      'fresh-1',
+      'fresh-2',
+      'new-0',
+      'new-1',
+      'partial',
+    ]);
+  });
+
+  it('reads files oldest first by the time window in their names, else by modification time', async () => {
+    const { dir, start } = await setup({ max_open_files: 1 });
+    await mkdir(join(dir, '20240101'));
+    await writeFile(
+      join(dir, '20240101', '20240101T001000Z_20240101T001030Z_c.log.gz'),
+      gzipText(line('w3') + '\n'),
+    );
+    await writeFile(
+      join(dir, '20240101', '20240101T000000Z_20240101T000030Z_a.log.gz'),
+      gzipText(line('w1') + '\n'),
+    );
+    await writeFile(join(dir, '20240101', '20240101T000500Z_20240101T000530Z_b.log'), line('w2') + '\n');
+    const old = join(dir, 'unnamed.log');
+    await writeFile(old, line('w0') + '\n');
+    const { utimes } = await import('node:fs/promises');
+    await utimes(old, new Date('2023-06-01T00:00:00Z'), new Date('2023-06-01T00:00:00Z'));
+    const h = await start();
+    await h.receiver.drained();
+    expect(h.consumer.rayIds()).toEqual(['w0', 'w1', 'w2', 'w3']);
+  });
+
+  it('deletes files after they are fully acknowledged with delete_after_read', async () => {
+    const { dir, start } = await setup({ delete_after_read: true });
+    await writeFile(join(dir, '20240101T000000Z_20240101T000030Z_d.log.gz'), gzipText(ndjson(lines('d', 4))));
+    const h = await start();
+    await h.receiver.drained();
+    expect(h.consumer.delivered).toHaveLength(4);
+    await until('the file deleted', async () => (await readdir(dir)).every((n) => !n.endsWith('.gz')));
+  });
+
+  it('moves files after they are fully acknowledged with move_after_read, keeping their folder', async () => {
+    const { dir, start } = await setup({ move_after_read: 'done' });
+    await mkdir(join(dir, '20240101'));
+    const name = '20240101T000000Z_20240101T000030Z_m.log.gz';
+    await writeFile(join(dir, '20240101', name), gzipText(ndjson(lines('m', 4))));
+    const h = await start();
+    await h.receiver.drained();
+    await until('the file moved', async () => {
+      try {
+        return (await stat(join(dir, 'done', '20240101', name))).isFile();
+      } catch {
+        return false;
+      }
+    });
+    expect(await readdir(join(dir, '20240101'))).toEqual([]);
+    expect(h.consumer.delivered).toHaveLength(4);
+  });
+
+  it('sends a gzip file that stays incomplete to the dead-letter store after the timeout, and resumes it if it completes', async () => {
+    const { dir, start } = await setup({ incomplete_gzip_timeout: 150 });
+    const all = lines('i', 200);
+    const bytes = gzipText(ndjson(all));
+    const path = join(dir, '20240101T000000Z_20240101T000030Z_i.log.gz');
+    const cut = Math.floor(bytes.length * 0.6);
+    await writeFile(path, bytes.subarray(0, cut));
+    const h = await start();
+    await until('the dead letter', async () => (await readDeadLetters(h.deadLetterDir)).length === 1);
+    const [letter] = await readDeadLetters(h.deadLetterDir);
+    expect(letter?.reason).toMatch(/^incomplete gzip stream/);
+    expect(letter?.source).toBe(path);
+    expect(letter?.raw).toBe('');
+    const partial = h.consumer.delivered.length;
+    expect(partial).toBeLessThan(200);
+    expect(letter?.line).toBe(partial);
+    await appendFile(path, bytes.subarray(cut));
+    await until('the rest', () => h.consumer.delivered.length === 200);
+    await h.receiver.drained();
+    expect(new Set(h.consumer.rayIds()).size).toBe(200);
+  });
+
+  it('stops reading while the consumer stalls: at most max_in_flight_batches batches are outstanding', async () => {
+    const consumer = new TestConsumer();
+    consumer.hold = true;
+    const { dir, start } = await setup({ batch_size: 10, max_in_flight_batches: 3 }, consumer);
+    await writeFile(join(dir, 'big.log'), ndjson(lines('s', 300)));
+    const h = await start();
+    await until('three batches held', () => consumer.held.length === 3);
+    await new Promise((r) => setTimeout(r, 150));
+    expect(consumer.calls).toHaveLength(3);
+    const drained = h.receiver.drained();
+    while (consumer.delivered.length < 300) {
+      consumer.releaseAll();
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    await drained;
+    expect(consumer.maxInFlight).toBe(3);
+    expect(new Set(consumer.rayIds()).size).toBe(300);
+  });
+
+  it('re-reads rejected batches from the checkpoint after a backoff, never skipping a record', async () => {
+    const consumer = new TestConsumer();
+    consumer.decide = (_b, call) => (call === 2 || call === 3 ? new Error('503 from backend') : undefined);
+    const { dir, start } = await setup({ batch_size: 10 }, consumer);
+    await writeFile(join(dir, 'a.log'), ndjson(lines('x', 50)));
+    const h = await start();
+    await h.receiver.drained();
+    expect(multiset(consumer.rayIds())).toEqual(multiset(lines('x', 50).map(id)));
+    expect(h.metrics.get('logpush_otel_receiver_retries_total')).toBeGreaterThanOrEqual(1);
+  });
+
+  it('dead-letters the entries a consumer rejects permanently and moves on', async () => {
+    const consumer = new TestConsumer();
+    consumer.decide = (_b, call) =>
+      call === 1 ? new PermanentError('HTTP 400: record too large') : undefined;
+    const { dir, state, start } = await setup({ batch_size: 3 }, consumer);
+    const text = ndjson(lines('p', 6));
+    await writeFile(join(dir, 'a.log'), text);
+    const h = await start();
+    await h.receiver.drained();
+    expect(consumer.rayIds()).toEqual(['p-3', 'p-4', 'p-5']);
+    const letters = await readDeadLetters(h.deadLetterDir);
+    expect(letters.map((l) => [l.reason, l.line])).toEqual([
+      ['HTTP 400: record too large', 1],
+      ['HTTP 400: record too large', 2],
+      ['HTTP 400: record too large', 3],
+    ]);
+    expect((await checkpoints(state))[0]).toMatchObject({ offset: Buffer.byteLength(text), done: true });
+  });
+
+  it('uses polling alone when watching is off', async () => {
+    const { dir, start } = await setup({ watch: false, poll_interval: 30 });
+    const h = await start();
+    await writeFile(join(dir, 'late.log'), ndjson(lines('late', 3)));
+    await until('the late file', () => h.consumer.delivered.length === 3);
+  });
+});
+
+function id(l: string): string {
+  return (JSON.parse(l) as { RayID: string }).RayID;
+}
+
+describe('logpush_file receiver config', () => {
+  it('names every invalid setting with its path and what was expected', async () => {
+    const { logpushFileReceiverFactory } = await import('../src/receivers/logpush-file/index.ts');
+    const result = logpushFileReceiverFactory.validate(
+      {
+        ...logpushFileReceiverFactory.defaultConfig(),
+        directory: '',
+        poll_interval: 'soon',
+        start_at: 'middle',
+        batch_size: 0,
+        delete_after_read: true,
+        move_after_read: 'done',
+        colour: 'blue',
+      },
+      'receivers.logpush_file',
+    );
+    expect(result.ok).toBe(false);
+    const issues = result.ok ? [] : result.issues;
+    expect(issues.map((i) => i.path).sort()).toEqual([
+      'receivers.logpush_file.batch_size',
+      'receivers.logpush_file.colour',
+      'receivers.logpush_file.directory',
+      'receivers.logpush_file.move_after_read',
+      'receivers.logpush_file.poll_interval',
+      'receivers.logpush_file.start_at',
+    ]);
+    expect(issues.find((i) => i.path.endsWith('poll_interval'))?.message).toMatch(/duration.*'soon'/);
+  });
+
+  it('accepts durations and sizes as strings', async () => {
+    const { logpushFileReceiverFactory } = await import('../src/receivers/logpush-file/index.ts');
+    const result = logpushFileReceiverFactory.validate(
+      { directory: '/logs', poll_interval: '2s', incomplete_gzip_timeout: '5m', max_line_bytes: '2MiB' },
+      'r',
+    );
+    expect(result.ok && result.config).toMatchObject({
+      poll_interval: 2000,
+      incomplete_gzip_timeout: 300_000,
+      max_line_bytes: 2 * 1024 * 1024,
+    });
+  });
 });

@@ -88,7 +88,7 @@ export class MemoryLogger implements Logger {
 interface Held {
   batch: LogBatch;
   resolve: () => void;
-  reject: (error: unknown) => void;
+  reject: (error: Error) => void;
 }
 
 /**
@@ -124,7 +124,7 @@ export class TestConsumer implements Consumer {
           this.delivered.push(...batch.entries);
           resolve();
         },
-        reject: (e) => {
+        reject: (e: Error) => {
           this.inFlight--;
           reject(e);
         },
@@ -142,12 +142,12 @@ export class TestConsumer implements Consumer {
     for (const h of this.held.splice(0)) h.resolve();
   }
 
-  failAll(error: unknown): void {
+  failAll(error: Error): void {
     for (const h of this.held.splice(0)) h.reject(error);
   }
 
   rayIds(): string[] {
-    return this.delivered.map((e) => String(e.record['RayID']));
+    return this.delivered.map((e) => e.record['RayID'] as string);
   }
 }
 

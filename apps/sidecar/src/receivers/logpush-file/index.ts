@@ -10,17 +10,20 @@ export { defaultLogpushFileConfig, parseDuration, parseSize, validateLogpushFile
 export type { LogpushFileReceiverConfig } from './config.ts';
 export { isLogpushControlFile, logpushWindow, oldestFirstKey } from './file-name.ts';
 
-/**
- * Factory of the `logpush_file` receiver (stability: beta). `create` needs `next`, the consumer batches are
- * handed to; the receiver it returns also has `drained()` for `--once` runs.
- */
-export const logpushFileReceiverFactory: ReceiverFactory<LogpushFileReceiverConfig> & {
+/** The `logpush_file` receiver factory's type: `create` returns the concrete receiver (with `drained()`). */
+export interface LogpushFileReceiverFactory extends ReceiverFactory<LogpushFileReceiverConfig> {
   create(
     settings: CreateSettings,
     config: LogpushFileReceiverConfig,
     next: Consumer | undefined,
   ): LogpushFileReceiver;
-} = {
+}
+
+/**
+ * Factory of the `logpush_file` receiver (stability: beta). `create` needs `next`, the consumer batches are
+ * handed to; the receiver it returns also has `drained()` for `--once` runs.
+ */
+export const logpushFileReceiverFactory: LogpushFileReceiverFactory = {
   type: 'logpush_file',
   kind: 'receiver',
   stability: 'beta',
