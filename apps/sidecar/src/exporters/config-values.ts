@@ -11,7 +11,9 @@ export function describeValue(value: unknown): string {
   if (typeof value === 'string') text = JSON.stringify(value);
   else if (Array.isArray(value)) text = 'a list';
   else if (typeof value === 'object') text = 'a mapping';
-  else text = String(value);
+  else if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint')
+    text = String(value);
+  else text = typeof value;
   return text.length > 60 ? `${text.slice(0, 57)}...` : text;
 }
 
