@@ -1,6 +1,6 @@
 // The `logpush_file` receiver factory: reads Cloudflare Logpush files from a directory tree.
 import { ConfigError } from '@logpush-otel/pipeline';
-import type { Consumer, CreateSettings, Receiver, ReceiverFactory } from '@logpush-otel/pipeline';
+import type { Consumer, CreateSettings, ReceiverFactory } from '@logpush-otel/pipeline';
 import { defaultLogpushFileConfig, validateLogpushFileConfig } from './config.ts';
 import type { LogpushFileReceiverConfig } from './config.ts';
 import { LogpushFileReceiver } from './receiver.ts';
@@ -42,8 +42,3 @@ export const logpushFileReceiverFactory: LogpushFileReceiverFactory = {
     return new LogpushFileReceiver(settings, config, next);
   },
 };
-
-/** Whether a receiver supports `drained()` (resolves once every file present is read and acknowledged). */
-export function isDrainable(receiver: Receiver): receiver is Receiver & { drained(): Promise<void> } {
-  return typeof (receiver as { drained?: unknown }).drained === 'function';
-}

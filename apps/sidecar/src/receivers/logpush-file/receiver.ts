@@ -105,8 +105,15 @@ export class LogpushFileReceiver implements Receiver {
   #stopping = false;
   #stopped = false;
   #drainMode = false;
-  #drainScanDone = false;
-  #drainWaiters: { resolve: () => void; reject: (error: unknown) => void }[] = [];
+  /** Callers of drained(); `files` is the set of files to wait for, fixed by the first scan after the call. */
+  #drainWaiters: {
+    resolve: () => void;
+    reject: (error: unknown) => void;
+    files: Set<string> | undefined;
+    /** The first scan that started after the call. */
+    scan: number;
+  }[] = [];
+  #scanSeq = 0;
   #flushing: Promise<void> | undefined;
   readonly #metrics: {
     records: Counter;
@@ -204,15 +211,17 @@ export class LogpushFileReceiver implements Receiver {
   }
 
   /**
-   * Resolves once every file matching the config (those present now and any found meanwhile) has been read to
-   * its end and every record is acknowledged or dead-lettered. Puts the receiver in drain mode: a final line
-   * without terminator is read at once, and an incomplete gzip stream is dead-lettered at once (a later run
-   * resumes it if the file grows). Rejects if the receiver is shut down first.
+   * Resolves once every file present when it was called (as found by the next scan) has been read to its end
+   * and every record of it is acknowledged or dead-lettered (the Drainable contract of @logpush-otel/pipeline).
+   * Puts the receiver in drain mode: a final line without terminator is read at once (the input is declared
+   * complete), and an incomplete gzip stream is dead-lettered at once (a later run resumes it if the file
+   * grows). Rejects if the receiver is shut down first, or if a file keeps failing to be read.
    */
   drained(): Promise<void> {
     this.#drainMode = true;
-    this.#drainScanDone = false;
-    const done = new Promise<void>((resolve, reject) => this.#drainWaiters.push({ resolve, reject }));
+    const done = new Promise<void>((resolve, reject) =>
+      this.#drainWaiters.push({ resolve, reject, files: undefined, scan: this.#scanSeq + 1 }),
+    );
     if (this.#started && !this.#stopping) this.#requestScan();
     return done;
   }
@@ -281,7 +290,7 @@ export class LogpushFileReceiver implements Receiver {
   async #scan(): Promise<void> {
     const store = this.#store;
     if (store === undefined) return;
-    const drainScan = this.#drainMode;
+    const seq = ++this.#scanSeq;
     const now = Date.now();
     const seen = new Set<string>();
     this.#indexUntracked(store);
@@ -319,7 +328,11 @@ export class LogpushFileReceiver implements Receiver {
     this.#firstScan = false;
     this.#updateGauges();
     this.#pump();
-    if (drainScan) this.#drainScanDone = true;
+    for (const w of this.#drainWaiters) {
+      if (w.files === undefined && w.scan <= seq) {
+        w.files = new Set([...this.#files.values()].filter((f) => !f.gone).map((f) => f.cp.id));
+      }
+    }
     this.#checkDrained();
     if (store.dirty) await this.#flushCheckpoints();
   }
@@ -953,6 +966,7 @@ export class LogpushFileReceiver implements Receiver {
       file: f.path,
       error: (error as Error).message,
     });
+    if (this.#drainMode && f.failures >= 3) this.#failDrain(f, error as Error);
   }
 
   /** After a pass or a batch settled: recover from a failure, or finish the file when all is acknowledged. */
@@ -1048,23 +1062,39 @@ export class LogpushFileReceiver implements Receiver {
   }
 
   #checkDrained(): void {
-    if (!this.#drainMode || !this.#drainScanDone || this.#drainWaiters.length === 0) return;
-    if (this.#scanning !== undefined && this.#rescan) return;
-    for (const f of this.#files.values()) {
-      if (f.gone) continue;
-      if (f.active || f.inFlight > 0) return;
-      if (!f.cp.done || f.cp.size !== f.size) return;
-    }
-    const waiters = this.#drainWaiters.splice(0);
+    if (this.#drainWaiters.length === 0) return;
+    const ready = this.#drainWaiters.filter((w) => w.files !== undefined && this.#allFinished(w.files));
+    if (ready.length === 0) return;
+    this.#drainWaiters = this.#drainWaiters.filter((w) => !ready.includes(w));
     const flushed = this.#flushCheckpoints();
     void flushed.then(
       () => {
-        for (const w of waiters) w.resolve();
+        for (const w of ready) w.resolve();
       },
       (error: unknown) => {
-        for (const w of waiters) w.reject(error);
+        for (const w of ready) w.reject(error);
       },
     );
+  }
+
+  #allFinished(ids: Set<string>): boolean {
+    for (const id of ids) {
+      const f = this.#files.get(id);
+      if (f === undefined || f.gone) continue; // deleted, moved or vanished
+      if (f.active || f.inFlight > 0) return false;
+      if (!f.cp.done || f.cp.size !== f.size) return false;
+    }
+    return true;
+  }
+
+  /** In drain mode, a file that keeps failing to be read fails the drained() calls waiting for it. */
+  #failDrain(f: TrackedFile, error: Error): void {
+    const failing = this.#drainWaiters.filter((w) => w.files?.has(f.cp.id) === true);
+    if (failing.length === 0) return;
+    this.#drainWaiters = this.#drainWaiters.filter((w) => !failing.includes(w));
+    for (const w of failing) {
+      w.reject(new Error(`${this.#component}: cannot read ${f.path}: ${error.message}`, { cause: error }));
+    }
   }
 }
 
