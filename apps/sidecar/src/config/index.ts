@@ -1,0 +1,19 @@
+export { substituteEnv } from './env.ts';
+export type { Env } from './env.ts';
+export {
+  LOG_LEVELS,
+  MAPPING_PROCESSOR,
+  formatIssues,
+  loadConfig,
+  parseConfig,
+  parseListenAddress,
+} from './load.ts';
+export type {
+  LoadOptions,
+  LoadResult,
+  LogLevel,
+  SidecarConfig,
+  StorageConfig,
+  TelemetryConfig,
+} from './load.ts';
+export { OTEL_ENV_VARS, applyOtelEnv, parseKeyValueList } from './otel-env.ts';

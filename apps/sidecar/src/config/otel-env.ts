@@ -1,0 +1,170 @@
+// The standard OpenTelemetry SDK environment variables, applied to the configuration document before validation.
+// Precedence: a key set in the config file wins; otherwise the environment variable; otherwise the default.
+import { isPlainObject } from '@logpush-otel/pipeline';
+import type { ConfigIssue } from '@logpush-otel/pipeline';
+import type { Env } from './env.ts';
+
+/** The variables read, for documentation and `validate` output. */
+export const OTEL_ENV_VARS = [
+  'OTEL_EXPORTER_OTLP_ENDPOINT',
+  'OTEL_EXPORTER_OTLP_LOGS_ENDPOINT',
+  'OTEL_EXPORTER_OTLP_HEADERS',
+  'OTEL_EXPORTER_OTLP_LOGS_HEADERS',
+  'OTEL_EXPORTER_OTLP_PROTOCOL',
+  'OTEL_EXPORTER_OTLP_LOGS_PROTOCOL',
+  'OTEL_EXPORTER_OTLP_COMPRESSION',
+  'OTEL_EXPORTER_OTLP_LOGS_COMPRESSION',
+  'OTEL_EXPORTER_OTLP_TIMEOUT',
+  'OTEL_EXPORTER_OTLP_LOGS_TIMEOUT',
+  'OTEL_SERVICE_NAME',
+  'OTEL_RESOURCE_ATTRIBUTES',
+] as const;
+
+function get(env: Env, name: string): string | undefined {
+  const v = env[name]?.trim();
+  return v === undefined || v === '' ? undefined : v;
+}
+
+function decode(text: string): string {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return text;
+  }
+}
+
+/**
+ * Parses a `key1=value1,key2=value2` list (OTEL_EXPORTER_OTLP_HEADERS, OTEL_RESOURCE_ATTRIBUTES): keys and values
+ * are trimmed and percent-decoded. A member without `=` or with an empty key is an issue at `name`.
+ */
+export function parseKeyValueList(text: string, name: string, issues: ConfigIssue[]): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const member of text.split(',')) {
+    if (member.trim() === '') continue;
+    const eq = member.indexOf('=');
+    const key = eq === -1 ? '' : decode(member.slice(0, eq).trim());
+    if (key === '') {
+      issues.push({
+        path: name,
+        message: `expected key=value pairs separated by commas, got ${JSON.stringify(member.trim())}`,
+      });
+      continue;
+    }
+    out[key] = decode(member.slice(eq + 1).trim());
+  }
+  return out;
+}
+
+function typeOf(id: string): string {
+  const slash = id.indexOf('/');
+  return slash === -1 ? id : id.slice(0, slash);
+}
+
+/** Sections of `kind` whose type is `type`, as mutable mappings (a null section becomes `{}` in place). */
+function sectionsOfType(doc: Record<string, unknown>, kind: string, type: string): Record<string, unknown>[] {
+  const group = doc[kind];
+  if (!isPlainObject(group)) return [];
+  const out: Record<string, unknown>[] = [];
+  for (const [id, value] of Object.entries(group)) {
+    if (typeOf(id) !== type) continue;
+    if (value === null || value === undefined) group[id] = {};
+    const section = group[id];
+    if (isPlainObject(section)) out.push(section);
+  }
+  return out;
+}
+
+const unset = (section: Record<string, unknown>, key: string): boolean =>
+  section[key] === undefined || section[key] === null || section[key] === '';
+
+/**
+ * Applies the OTLP exporter variables to every `otlp` exporter section and OTEL_SERVICE_NAME /
+ * OTEL_RESOURCE_ATTRIBUTES to every `cloudflare` processor section of `doc` (in place), only where the section
+ * does not set the key itself. `_LOGS_` variants win over the generic ones. Headers and resource attributes merge
+ * key by key (the config file's keys win). Returns issues for malformed variables (path = variable name).
+ */
+export function applyOtelEnv(doc: Record<string, unknown>, env: Env): ConfigIssue[] {
+  const issues: ConfigIssue[] = [];
+  const pick = (suffix: string): { name: string; value: string } | undefined => {
+    for (const name of [`OTEL_EXPORTER_OTLP_LOGS_${suffix}`, `OTEL_EXPORTER_OTLP_${suffix}`]) {
+      const value = get(env, name);
+      if (value !== undefined) return { name, value };
+    }
+    return undefined;
+  };
+  const otlp = sectionsOfType(doc, 'exporters', 'otlp');
+  if (otlp.length > 0) {
+    const logsEndpoint = get(env, 'OTEL_EXPORTER_OTLP_LOGS_ENDPOINT');
+    const endpoint = get(env, 'OTEL_EXPORTER_OTLP_ENDPOINT');
+    const headers = {
+      ...parseKeyValueList(
+        get(env, 'OTEL_EXPORTER_OTLP_HEADERS') ?? '',
+        'OTEL_EXPORTER_OTLP_HEADERS',
+        issues,
+      ),
+      ...parseKeyValueList(
+        get(env, 'OTEL_EXPORTER_OTLP_LOGS_HEADERS') ?? '',
+        'OTEL_EXPORTER_OTLP_LOGS_HEADERS',
+        issues,
+      ),
+    };
+    const protocol = pick('PROTOCOL');
+    if (protocol !== undefined && protocol.value !== 'http/protobuf' && protocol.value !== 'http/json')
+      issues.push({
+        path: protocol.name,
+        message: `expected http/protobuf or http/json (grpc is not supported), got ${JSON.stringify(protocol.value)}`,
+      });
+    const compression = pick('COMPRESSION');
+    if (compression !== undefined && compression.value !== 'gzip' && compression.value !== 'none')
+      issues.push({
+        path: compression.name,
+        message: `expected gzip or none, got ${JSON.stringify(compression.value)}`,
+      });
+    const timeout = pick('TIMEOUT');
+    if (timeout !== undefined && !/^\d+$/.test(timeout.value))
+      issues.push({
+        path: timeout.name,
+        message: `expected milliseconds (an integer), got ${JSON.stringify(timeout.value)}`,
+      });
+    for (const section of otlp) {
+      if (unset(section, 'endpoint') && unset(section, 'logs_endpoint')) {
+        if (logsEndpoint !== undefined) section['logs_endpoint'] = logsEndpoint;
+        else if (endpoint !== undefined) section['endpoint'] = endpoint;
+      }
+      if (Object.keys(headers).length > 0) {
+        const own = section['headers'];
+        section['headers'] = isPlainObject(own)
+          ? { ...headers, ...own }
+          : own === undefined || own === null
+            ? headers
+            : own;
+      }
+      if (protocol !== undefined && unset(section, 'protocol')) section['protocol'] = protocol.value;
+      if (compression !== undefined && unset(section, 'compression'))
+        section['compression'] = compression.value;
+      if (timeout !== undefined && unset(section, 'timeout')) section['timeout'] = `${timeout.value}ms`;
+    }
+  }
+  const mappers = sectionsOfType(doc, 'processors', 'cloudflare');
+  if (mappers.length > 0) {
+    const resource = parseKeyValueList(
+      get(env, 'OTEL_RESOURCE_ATTRIBUTES') ?? '',
+      'OTEL_RESOURCE_ATTRIBUTES',
+      issues,
+    );
+    const serviceName = get(env, 'OTEL_SERVICE_NAME') ?? resource['service.name'];
+    delete resource['service.name'];
+    for (const section of mappers) {
+      if (serviceName !== undefined && unset(section, 'service_name')) section['service_name'] = serviceName;
+      if (Object.keys(resource).length > 0) {
+        const own = section['resource_attributes'];
+        section['resource_attributes'] = isPlainObject(own)
+          ? { ...resource, ...own }
+          : own === undefined || own === null
+            ? resource
+            : own;
+      }
+    }
+  }
+  return issues;
+}

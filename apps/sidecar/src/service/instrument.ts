@@ -1,0 +1,128 @@
+// Measurements the service takes around components, so every exporter is measured the same way.
+import type {
+  ComponentRegistry,
+  DeadLetterStore,
+  Exporter,
+  ExporterFactory,
+  LogBatch,
+} from '@logpush-otel/pipeline';
+import { SERVICE_METRICS } from './metric-names.ts';
+import type { PrometheusMetrics } from './metrics.ts';
+
+/**
+ * Returns `registry` with every exporter wrapped: batches in flight, time to resolve, records acknowledged and
+ * rejected, and the newest acknowledged event time (from which `logpush_otel_ingestion_lag_seconds` is computed
+ * at scrape time). The wrapped exporter behaves exactly like the original.
+ */
+export function instrumentExporters(
+  registry: ComponentRegistry,
+  metrics: PrometheusMetrics,
+  now: () => number = Date.now,
+): ComponentRegistry {
+  const label = ['exporter'];
+  const inFlight = metrics.gauge(
+    SERVICE_METRICS.batchesInFlight,
+    'Batches handed to a component and not yet settled.',
+    ['component'],
+  );
+  const latency = metrics.histogram(
+    SERVICE_METRICS.exportLatency,
+    'Seconds from handing a batch to an exporter until it resolved or rejected (retries included).',
+    undefined,
+    label,
+  );
+  const acked = metrics.counter(
+    SERVICE_METRICS.acknowledgedRecords,
+    'Records in batches an exporter resolved (delivered, or dead-lettered by it).',
+    label,
+  );
+  const rejected = metrics.counter(
+    SERVICE_METRICS.rejectedRecords,
+    'Records in batches an exporter rejected (not delivered; the source keeps its position).',
+    label,
+  );
+  const newest = new Map<string, bigint>();
+  metrics.computedGauge(
+    SERVICE_METRICS.lastExportedEventTime,
+    'Event time (unix seconds) of the newest record an exporter acknowledged.',
+    label,
+    () => [...newest].map(([exporter, ns]) => [{ exporter }, Number(ns / 1_000_000n) / 1000]),
+  );
+  metrics.computedGauge(
+    SERVICE_METRICS.ingestionLag,
+    'Seconds between now and the event time of the newest record an exporter acknowledged.',
+    label,
+    () =>
+      [...newest].map(([exporter, ns]) => [
+        { exporter },
+        Math.max(0, (now() - Number(ns / 1_000_000n)) / 1000),
+      ]),
+  );
+
+  const wrap = (factory: ExporterFactory): ExporterFactory => ({
+    ...factory,
+    defaultConfig: () => factory.defaultConfig(),
+    validate: (config, path) => factory.validate(config, path),
+    create(settings, config, next) {
+      const exporter = factory.create(settings, config, next);
+      const labels = { exporter: settings.id };
+      const component = { component: `exporters/${settings.id}` };
+      const wrapped: Exporter = {
+        start: (host) => exporter.start(host),
+        shutdown: () => exporter.shutdown(),
+        async consume(batch: LogBatch) {
+          const started = performance.now();
+          inFlight.inc(1, component);
+          try {
+            await exporter.consume(batch);
+            acked.inc(batch.entries.length, labels);
+            let max: bigint | undefined;
+            for (const e of batch.entries)
+              if (e.timeUnixNano !== undefined && (max === undefined || e.timeUnixNano > max))
+                max = e.timeUnixNano;
+            const seen = newest.get(settings.id);
+            if (max !== undefined && (seen === undefined || max > seen)) newest.set(settings.id, max);
+          } catch (error) {
+            rejected.inc(batch.entries.length, labels);
+            throw error;
+          } finally {
+            inFlight.dec(1, component);
+            latency.observe((performance.now() - started) / 1000, labels);
+          }
+        },
+      };
+      return wrapped;
+    },
+  });
+  return {
+    receivers: registry.receivers,
+    processors: registry.processors,
+    exporters: new Map([...registry.exporters].map(([type, f]) => [type, wrap(f)])),
+  };
+}
+
+/** A dead-letter store that counts what is written, by the component that rejected it; `written` is the total. */
+export function countingDeadLetters(
+  store: DeadLetterStore,
+  metrics: PrometheusMetrics,
+): DeadLetterStore & { readonly written: number } {
+  const counter = metrics.counter(
+    SERVICE_METRICS.deadLetteredRecords,
+    'Records and lines written to the dead-letter store, by the component that rejected them.',
+    ['component'],
+  );
+  let total = 0;
+  const counting: DeadLetterStore & { readonly written: number } = {
+    get written() {
+      return total;
+    },
+    async write(letters) {
+      await store.write(letters);
+      total += letters.length;
+      const by = new Map<string, number>();
+      for (const l of letters) by.set(l.component, (by.get(l.component) ?? 0) + 1);
+      for (const [component, n] of by) counter.inc(n, { component });
+    },
+  };
+  return counting;
+}

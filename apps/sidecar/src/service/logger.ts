@@ -1,0 +1,33 @@
+// The sidecar's own log: one JSON object per line ({"level","time","msg",...fields}) on stderr.
+import type { Logger } from '@logpush-otel/pipeline';
+import type { LogLevel } from '../config/load.ts';
+
+const rank: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40 };
+
+function jsonSafe(_key: string, value: unknown): unknown {
+  if (typeof value === 'bigint') return value.toString();
+  if (value instanceof Error) return value.message;
+  return value;
+}
+
+/** Where log lines go (stderr by default); anything with a `write(text)` method. */
+export interface LineSink {
+  write(text: string): unknown;
+}
+
+/**
+ * A {@link Logger} writing JSON lines at `level` and above to `sink`: `level`, `time` (RFC 3339, UTC, ms), `msg`,
+ * then the fields (bigints as strings, errors as their message). Field names never override the first three.
+ */
+export function createJsonLogger(level: LogLevel = 'info', sink: LineSink = process.stderr): Logger {
+  const min = rank[level];
+  const write =
+    (lvl: LogLevel) =>
+    (msg: string, fields?: Record<string, unknown>): void => {
+      if (rank[lvl] < min) return;
+      const record: Record<string, unknown> = { level: lvl, time: new Date().toISOString(), msg };
+      for (const [key, value] of Object.entries(fields ?? {})) if (!(key in record)) record[key] = value;
+      sink.write(`${JSON.stringify(record, jsonSafe)}\n`);
+    };
+  return { debug: write('debug'), info: write('info'), warn: write('warn'), error: write('error') };
+}

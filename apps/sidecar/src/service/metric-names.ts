@@ -1,0 +1,39 @@
+// Every Prometheus metric the sidecar exposes, by owner. Components get `settings.metrics` and register these
+// names with it (registering the same name twice returns the same metric). Labels are the component id.
+import { EXPORTER_METRICS } from '../exporters/metric-names.ts';
+
+/** Metrics the service itself keeps (label `component` or `exporter`: the component id). */
+export const SERVICE_METRICS = {
+  /** Gauge: 1 once every component started, 0 before and while stopping. */
+  ready: 'logpush_otel_ready',
+  /** Gauge, label `exporter`: now minus the event time of the newest record the exporter acknowledged. */
+  ingestionLag: 'logpush_otel_ingestion_lag_seconds',
+  /** Gauge, label `exporter`: event time (unix seconds) of the newest record the exporter acknowledged. */
+  lastExportedEventTime: 'logpush_otel_last_exported_event_timestamp_seconds',
+  /** Histogram, label `exporter`: time from handing a batch to an exporter until it resolved (retries included). */
+  exportLatency: 'logpush_otel_export_duration_seconds',
+  /** Counter, label `exporter`: records in batches an exporter resolved (delivered or dead-lettered). */
+  acknowledgedRecords: 'logpush_otel_exporter_acknowledged_records_total',
+  /** Counter, label `exporter`: records in batches an exporter rejected (not delivered; the source re-reads). */
+  rejectedRecords: 'logpush_otel_exporter_rejected_records_total',
+  /** Gauge, label `component`: batches handed to a processor or exporter and not yet settled. */
+  batchesInFlight: 'logpush_otel_batches_in_flight',
+  /** Counter, label `component`: records written to the dead-letter store, by the component that rejected them. */
+  deadLetteredRecords: 'logpush_otel_dead_lettered_records_total',
+} as const;
+
+/** Metrics of the `logpush_file` receiver (label `receiver`), as registered by it. */
+export const RECEIVER_METRICS = {
+  recordsRead: 'logpush_otel_receiver_records_read_total',
+  bytesRead: 'logpush_otel_receiver_bytes_read_total',
+  recordsRejected: 'logpush_otel_receiver_records_rejected_total',
+  deadLettered: 'logpush_otel_receiver_dead_lettered_total',
+  filesDone: 'logpush_otel_receiver_files_done_total',
+  retries: 'logpush_otel_receiver_retries_total',
+  openFiles: 'logpush_otel_receiver_open_files',
+  inFlightBatches: 'logpush_otel_receiver_in_flight_batches',
+  checkpointAge: 'logpush_otel_receiver_checkpoint_age_seconds',
+} as const;
+
+/** Metrics of the exporters (label `exporter`), as registered by them. */
+export { EXPORTER_METRICS };
