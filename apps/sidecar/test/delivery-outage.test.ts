@@ -117,7 +117,7 @@ describe('delivery during a backend outage', () => {
       await fileReceiver.drained();
       const delivered = backend
         .records()
-        .map((r) => `${String(r.attributes['cloudflare.ray_id'])}|${r.timeUnixNano}`)
+        .map((r) => `${r.attributes['cloudflare.ray_id'] as string}|${r.timeUnixNano}`)
         .sort();
       expect(delivered).toEqual(expected);
       expect(maxOutstanding).toBeLessThanOrEqual(batchSize * maxInFlightBatches);
