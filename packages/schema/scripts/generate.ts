@@ -102,7 +102,7 @@ function seedEnum(description: string): string[] | undefined {
 function readSeed(path: string): Map<string, SeedColumn[]> {
   const tables = new Map<string, SeedColumn[]>();
   let current: SeedColumn[] | undefined;
-  for (const line of readFileSync(path, 'utf8').split('\n')) {
+  for (const line of readFileSync(path, 'utf8').split(/\r?\n/)) {
     const heading = /^### (Cloudflare\.\w+)\s*$/.exec(line);
     if (heading) {
       const alias = heading[1] ?? '';
@@ -140,7 +140,16 @@ function findSeed(): string {
 }
 
 function buildData(): { data: DatasetData[]; seedName: string; legacyAdded: string[] } {
-  const catalog = JSON.parse(readFileSync(catalogPath, 'utf8')) as Record<string, CatalogDataset>;
+  let catalogText: string;
+  try {
+    catalogText = readFileSync(catalogPath, 'utf8');
+  } catch (error) {
+    throw new Error(
+      `expected Cloudflare's field catalog at ${catalogPath} (the shared directory beside the repository)`,
+      { cause: error },
+    );
+  }
+  const catalog = JSON.parse(catalogText) as Record<string, CatalogDataset>;
   const seedPath = findSeed();
   const seed = readSeed(seedPath);
   const legacyAdded: string[] = [];
@@ -290,17 +299,23 @@ function fieldDoc(f: FieldSchema): string {
   if (f.timestampFormatted) notes.push('timestamp in the job’s timestamp_format');
   if (f.epoch) notes.push('epoch timestamp');
   if (f.encoding) notes.push(`${f.encoding} text`);
+  if (f.enum) {
+    const shown = f.enum.slice(0, 12).map((v) => (v === '' ? "''" : v));
+    notes.push(
+      `values: ${shown.join(', ')}${f.enum.length > 12 ? ', …' : ''}${f.enumOpen ? ' (open list)' : ''}`,
+    );
+  }
   if (f.deprecated) notes.push('deprecated by Cloudflare');
   if (f.legacy) notes.push('legacy: only in the seed tables, no longer in Cloudflare’s list');
   if (f.replacedBy) notes.push(`replaced by ${f.replacedBy}`);
-  return notes.join('; ');
+  return notes.join('; ').replaceAll('*/', '*\\/');
 }
 
 function renderRecords(data: readonly DatasetData[], seedName: string): string {
   const out = [header(seedName)];
   for (const d of data) {
     out.push(
-      `/** A \`${d.id}\` record (${d.scope} scope). Every field is optional: a Logpush job chooses its fields. */`,
+      `/** A record of the \`${d.id}\` dataset (${d.scope} scope). Every field is optional: a Logpush job chooses its fields. */`,
     );
     out.push(`export interface ${recordTypeName(d.id)} {`);
     for (const f of d.fields) {
