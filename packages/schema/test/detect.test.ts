@@ -37,6 +37,30 @@ describe('detectDataset', () => {
     }
   });
 
+  it('never names a wrong dataset for random 3- and 5-field subsets (unknown at worst)', () => {
+    let state = 12345;
+    const rnd = (): number => (state = (state * 1103515245 + 12345) & 0x7fffffff) / 0x80000000;
+    let right = 0;
+    for (const size of [3, 5]) {
+      for (const [id, d] of Object.entries(datasets)) {
+        const names = d.fields.map((f) => f.name);
+        for (let t = 0; t < 50; t++) {
+          const keys = names
+            .map((n) => [rnd(), n] as const)
+            .sort((a, b) => a[0] - b[0])
+            .slice(0, size)
+            .map(([, n]) => n);
+          const got = detectDataset(keys);
+          const zoneTwin =
+            id === 'firewall_events@account' && !keys.includes('ZoneName') ? 'firewall_events' : id;
+          expect([zoneTwin, 'unknown'], `${id}: ${keys.join(',')}`).toContain(got);
+          if (got !== 'unknown') right++;
+        }
+      }
+    }
+    expect(right).toBeGreaterThan(0.9 * 2 * 50 * Object.keys(datasets).length);
+  });
+
   it('ignores keys no dataset knows', () => {
     const keys = [
       ...(datasets['spectrum_events']?.fields.map((f) => f.name) ?? []),
