@@ -304,92 +304,78 @@ type AgentKind = 'browser' | 'verified-bot' | 'bot' | 'tool';
 interface Agent {
   ua: string;
   kind: AgentKind;
-  device: 'desktop' | 'mobile' | 'tablet';
   botCategory: string;
 }
 const agents: readonly Agent[] = [
   {
     ua: 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36',
     kind: 'browser',
-    device: 'desktop',
     botCategory: '',
   },
   {
     ua: 'Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36',
     kind: 'browser',
-    device: 'desktop',
     botCategory: '',
   },
   {
     ua: 'Mozilla/5.0 (iPhone; CPU iPhone OS 17_6 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.6 Mobile/15E148 Safari/604.1',
     kind: 'browser',
-    device: 'mobile',
     botCategory: '',
   },
   {
     ua: 'Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.6 Safari/605.1.15',
     kind: 'browser',
-    device: 'desktop',
     botCategory: '',
   },
   {
     ua: 'Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:133.0) Gecko/20100101 Firefox/133.0',
     kind: 'browser',
-    device: 'desktop',
     botCategory: '',
   },
   {
     ua: 'Mozilla/5.0 (X11; Linux x86_64; rv:133.0) Gecko/20100101 Firefox/133.0',
     kind: 'browser',
-    device: 'desktop',
     botCategory: '',
   },
   {
     ua: 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36 Edg/131.0.0.0',
     kind: 'browser',
-    device: 'desktop',
     botCategory: '',
   },
   {
     ua: 'Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.6778.104 Mobile Safari/537.36',
     kind: 'browser',
-    device: 'mobile',
     botCategory: '',
   },
   {
     ua: 'Mozilla/5.0 (Linux; Android 14; SAMSUNG SM-S918B) AppleWebKit/537.36 (KHTML, like Gecko) SamsungBrowser/26.0 Chrome/122.0.0.0 Mobile Safari/537.36',
     kind: 'browser',
-    device: 'mobile',
     botCategory: '',
   },
   {
     ua: 'Mozilla/5.0 (iPad; CPU OS 17_6 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.6 Mobile/15E148 Safari/604.1',
     kind: 'browser',
-    device: 'tablet',
     botCategory: '',
   },
   {
     ua: 'Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)',
     kind: 'verified-bot',
-    device: 'desktop',
     botCategory: 'Search Engine Crawler',
   },
   {
     ua: 'Mozilla/5.0 (compatible; bingbot/2.0; +http://www.bing.com/bingbot.htm)',
     kind: 'verified-bot',
-    device: 'desktop',
     botCategory: 'Search Engine Crawler',
   },
   {
     ua: 'Mozilla/5.0 AppleWebKit/537.36 (KHTML, like Gecko; compatible; GPTBot/1.2; +https://openai.com/gptbot)',
     kind: 'verified-bot',
-    device: 'desktop',
     botCategory: 'AI Crawler',
   },
-  { ua: 'curl/8.5.0', kind: 'tool', device: 'desktop', botCategory: '' },
-  { ua: 'python-requests/2.32.3', kind: 'tool', device: 'desktop', botCategory: '' },
-  { ua: 'Go-http-client/1.1', kind: 'bot', device: 'desktop', botCategory: '' },
-  { ua: 'Mozilla/5.0 zgrab/0.x', kind: 'bot', device: 'desktop', botCategory: '' },
+  { ua: 'curl/8.5.0', kind: 'tool', botCategory: '' },
+  { ua: 'python-requests/2.32.3', kind: 'tool', botCategory: '' },
+  { ua: 'Go-http-client/1.1', kind: 'bot', botCategory: '' },
+  { ua: 'Mozilla/5.0 zgrab/0.x', kind: 'bot', botCategory: '' },
 ];
 const agentWeights = cumulative([22, 12, 14, 6, 6, 2, 6, 10, 3, 3, 4, 2, 1, 2, 2, 2, 1]);
 for (const a of agents) safe(a.ua);
@@ -851,7 +837,7 @@ function httpLine(core: Core, r: Rng, seed: number, i: number, clock: Clock): st
     `"RequestHeaders":${requestHeaders},"ResponseHeaders":${responseHeaders},` +
     `"SecurityAction":"${rule ? rule.action : ''}","SecurityActions":${secActions},` +
     `"SecurityRuleDescription":"${rule ? rule.description : ''}",` +
-    `"SecurityRuleIDs":${secRuleIds},"SecuritySources":${secSources},` +
+    `"SecurityRuleIDs":${secRuleIds},"SecuritySources":${secSources},"VerifiedBotCategory":"${agent.botCategory}",` +
     `"WAFAttackScore":${wafScore},"WAFRCEAttackScore":${wafRce},` +
     `"WAFSQLiAttackScore":${wafSqli},"WAFXSSAttackScore":${wafXss},` +
     `"ZoneName":"${zoneOf(core.host)}"}`
