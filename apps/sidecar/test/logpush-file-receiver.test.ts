@@ -1,4 +1,14 @@
-import { appendFile, mkdir, readFile, readdir, rename, stat, truncate, writeFile } from 'node:fs/promises';
+import {
+  appendFile,
+  mkdir,
+  readFile,
+  readdir,
+  rename,
+  rm,
+  stat,
+  truncate,
+  writeFile,
+} from 'node:fs/promises';
 import { join } from 'node:path';
 import { createGzip, constants as zlibConstants } from 'node:zlib';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -142,6 +152,28 @@ describe('logpush_file receiver', () => {
       expect(h2.consumer.delivered[0]?.position.line).toBe(31);
     });
   }
+
+  it('delivers nothing again after a restart once every file is done, even when a file was replaced by a copy', async () => {
+    const { dir, start } = await setup();
+    const gz = join(dir, '20240101T000000Z_20240101T000030Z_z.log.gz');
+    await writeFile(gz, gzipText(ndjson(lines('z', 20))));
+    await writeFile(join(dir, 'plain.log'), ndjson(lines('y', 7)));
+    const h1 = await start();
+    await h1.receiver.drained();
+    expect(h1.consumer.delivered).toHaveLength(27);
+    await h1.stop();
+    running.splice(running.indexOf(h1), 1);
+    // rsync-style replacement: same content, new inode, same name.
+    const copy = await readFile(gz);
+    await rm(gz);
+    await writeFile(gz, copy);
+    const h2 = await start();
+    await h2.receiver.drained();
+    expect(h2.consumer.delivered).toHaveLength(0);
+    await appendFile(join(dir, 'plain.log'), ndjson(lines('y2', 2)));
+    await until('the appended lines', () => h2.consumer.delivered.length === 2);
+    expect(h2.consumer.rayIds()).toEqual(['y2-0', 'y2-1']);
+  });
 
   it('dead-letters malformed lines with their reasons while delivering their neighbours', async () => {
     const { dir, start } = await setup({ max_line_bytes: 300 });

@@ -64,6 +64,8 @@ interface TrackedFile {
   /** A batch of the current generation failed: stop reading, re-read from the checkpoint once settled. */
   failed: boolean;
   gone: boolean;
+  /** Unix ms of the last stat by a scan. */
+  statAt: number;
 }
 
 interface Unit {
@@ -72,6 +74,8 @@ interface Unit {
 }
 
 const STREAM_ERRORS = new Set(['truncated-gzip', 'corrupt-gzip', 'read-error']);
+/** Finished gzip files are stat'ed by scans at most this often. */
+const FINISHED_RESTAT_MS = 60_000;
 
 /**
  * The receiver. Created by `logpushFileReceiverFactory.create`. `start` loads the checkpoints and begins
@@ -89,6 +93,10 @@ export class LogpushFileReceiver implements Receiver {
   readonly #slots: Slots;
   readonly #files = new Map<string, TrackedFile>(); // by checkpoint id
   readonly #byInode = new Map<string, TrackedFile>();
+  readonly #byPath = new Map<string, TrackedFile>();
+  /** Tracked files that are not finished (or are being read or have batches in flight). */
+  readonly #open = new Set<TrackedFile>();
+  #untrackedIndexed = false;
   /** Checkpoints not tracked in this run, indexed per scan by inode and by path. */
   #untracked = { byInode: new Map<string, FileCheckpoint[]>(), byPath: new Map<string, FileCheckpoint[]>() };
   readonly #passes = new Set<Promise<void>>();
@@ -293,9 +301,23 @@ export class LogpushFileReceiver implements Receiver {
     const seq = ++this.#scanSeq;
     const now = Date.now();
     const seen = new Set<string>();
-    this.#indexUntracked(store);
+    this.#untrackedIndexed = false;
     for (const path of await this.#walk(this.#paths.directory)) {
       if (this.#stopping) return;
+      // Finished gzip files are write-once: stat them only now and then (directories can hold many of them).
+      const t = this.#byPath.get(path);
+      if (
+        t !== undefined &&
+        t.gzip === true &&
+        t.cp.deadLettered !== true &&
+        !this.#open.has(t) &&
+        now - t.statAt < FINISHED_RESTAT_MS
+      ) {
+        t.gone = false;
+        t.cp.seenAt = now;
+        seen.add(t.cp.id);
+        continue;
+      }
       let st: Stats;
       try {
         st = await stat(path);
@@ -377,7 +399,10 @@ export class LogpushFileReceiver implements Receiver {
       const f = known;
       f.gone = false;
       f.cp.seenAt = now;
+      f.statAt = now;
       if (f.path !== path) {
+        if (this.#byPath.get(f.path) === f) this.#byPath.delete(f.path);
+        this.#byPath.set(path, f);
         this.#settings.logger.info('file renamed; keeping its checkpoint', {
           component: this.#component,
           from: f.path,
@@ -409,11 +434,13 @@ export class LogpushFileReceiver implements Receiver {
         f.mtimeMs = st.mtimeMs;
         f.stalledSince = undefined;
       }
+      this.#refresh(f);
       return f;
     }
 
     // Not tracked in this run: a checkpoint from an earlier run, or a new file.
     const head = await readHead(path, fpSize);
+    if (!this.#untrackedIndexed) this.#indexUntracked(store);
     let cp: FileCheckpoint | undefined;
     let sameInodeOther: FileCheckpoint | undefined;
     const candidates = [
@@ -486,6 +513,7 @@ export class LogpushFileReceiver implements Receiver {
       retryAt: 0,
       failed: false,
       gone: false,
+      statAt: now,
     };
     if (isNew && this.#firstScan && this.#config.start_at === 'end') await this.#skipToEnd(f);
     this.#track(f);
@@ -496,12 +524,23 @@ export class LogpushFileReceiver implements Receiver {
   #track(f: TrackedFile): void {
     this.#files.set(f.cp.id, f);
     this.#byInode.set(inodeKey(f.cp.dev, f.cp.ino), f);
+    this.#byPath.set(f.path, f);
+    this.#refresh(f);
   }
 
   #untrack(f: TrackedFile): void {
     this.#files.delete(f.cp.id);
     const key = inodeKey(f.cp.dev, f.cp.ino);
     if (this.#byInode.get(key) === f) this.#byInode.delete(key);
+    if (this.#byPath.get(f.path) === f) this.#byPath.delete(f.path);
+    this.#open.delete(f);
+  }
+
+  /** Keeps `#open` in step with the file's state. */
+  #refresh(f: TrackedFile): void {
+    const finished = !f.active && f.inFlight === 0 && (f.gone || (f.cp.done && f.size === f.cp.size));
+    if (finished) this.#open.delete(f);
+    else if (this.#files.get(f.cp.id) === f) this.#open.add(f);
   }
 
   #indexUntracked(store: CheckpointStore): void {
@@ -514,6 +553,7 @@ export class LogpushFileReceiver implements Receiver {
       byPath.set(c.path, [...(byPath.get(c.path) ?? []), c]);
     }
     this.#untracked = { byInode, byPath };
+    this.#untrackedIndexed = true;
   }
 
   /** start_at: end: plain files start after their last complete line, gzip files count as done. */
@@ -580,6 +620,7 @@ export class LogpushFileReceiver implements Receiver {
     f.failed = false;
     f.failures = 0;
     f.retryAt = 0;
+    this.#refresh(f);
   }
 
   // ---------------------------------------------------------------- scheduling
@@ -598,7 +639,7 @@ export class LogpushFileReceiver implements Receiver {
     this.#checkStalled(now);
     let running = this.#passes.size;
     if (running >= this.#config.max_open_files) return;
-    const ready = [...this.#files.values()].filter((f) => this.#needsPass(f, now));
+    const ready = [...this.#open].filter((f) => this.#needsPass(f, now));
     ready.sort((a, b) => a.sortKey - b.sortKey || (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
     for (const f of ready) {
       if (running >= this.#config.max_open_files) break;
@@ -621,7 +662,7 @@ export class LogpushFileReceiver implements Receiver {
 
   #scheduleRetry(now: number): void {
     let next = Number.POSITIVE_INFINITY;
-    for (const f of this.#files.values()) if (f.retryAt > now && f.retryAt < next) next = f.retryAt;
+    for (const f of this.#open) if (f.retryAt > now && f.retryAt < next) next = f.retryAt;
     clearTimeout(this.#retryTimer);
     this.#retryTimer = undefined;
     if (next !== Number.POSITIVE_INFINITY && !this.#stopping) {
@@ -631,7 +672,7 @@ export class LogpushFileReceiver implements Receiver {
 
   /** Files that stay incomplete: read a held tail after its timeout; dead-letter a stalled gzip stream. */
   #checkStalled(now: number): void {
-    for (const f of this.#files.values()) {
+    for (const f of this.#open) {
       if (f.active || f.inFlight > 0 || f.gone) continue;
       if (!f.heldTail && !f.truncated) continue;
       if (f.passSize !== f.size) continue; // it grew: the next pass reads on
@@ -673,6 +714,7 @@ export class LogpushFileReceiver implements Receiver {
       f.cp.done = true;
       f.cp.size = f.size;
       this.#store?.set(f.cp);
+      this.#refresh(f);
       await this.#flushCheckpoints();
     } catch (error) {
       delete f.cp.deadLettered;
@@ -971,6 +1013,7 @@ export class LogpushFileReceiver implements Receiver {
 
   /** After a pass or a batch settled: recover from a failure, or finish the file when all is acknowledged. */
   #afterSettle(f: TrackedFile): void {
+    this.#refresh(f);
     if (f.active || f.inFlight > 0) return;
     if (f.failed) {
       f.failed = false;
@@ -1004,6 +1047,7 @@ export class LogpushFileReceiver implements Receiver {
       }
     }
     if (f.gone) this.#untrack(f);
+    else this.#refresh(f);
     this.#checkDrained();
   }
 
@@ -1055,7 +1099,7 @@ export class LogpushFileReceiver implements Receiver {
   #updateGauges(): void {
     this.#metrics.openFiles.set(this.#passes.size, this.#labels);
     let waiting = false;
-    for (const f of this.#files.values()) if (f.inFlight > 0) waiting = true;
+    for (const f of this.#open) if (f.inFlight > 0) waiting = true;
     const store = this.#store;
     const age = waiting && store !== undefined ? (Date.now() - store.lastFlushAt) / 1000 : 0;
     this.#metrics.checkpointAge.set(age, this.#labels);
@@ -1078,11 +1122,11 @@ export class LogpushFileReceiver implements Receiver {
   }
 
   #allFinished(ids: Set<string>): boolean {
-    for (const id of ids) {
-      const f = this.#files.get(id);
-      if (f === undefined || f.gone) continue; // deleted, moved or vanished
+    // Files not in #open are finished, deleted, moved or vanished.
+    for (const f of this.#open) {
+      if (!ids.has(f.cp.id) || this.#files.get(f.cp.id) !== f) continue;
       if (f.active || f.inFlight > 0) return false;
-      if (!f.cp.done || f.cp.size !== f.size) return false;
+      if (!f.gone && (!f.cp.done || f.cp.size !== f.size)) return false;
     }
     return true;
   }
