@@ -1,5 +1,6 @@
 // Values per schema. The rules (documented in the README):
-// - null and '' at the top level mean absent: the key is removed (known and unknown fields alike).
+// - null and '' mean absent: such object members are removed at every depth, known and unknown fields alike
+//   (done while parsing, see exact-json.ts and the CSV cell typing); array items are kept.
 // - int: a digit string becomes a number, or a bigint beyond 2^53. float: a numeric string becomes a number.
 //   bool: 'true'/'false' become booleans. 'int or string': kept as given.
 // - array[...]: a scalar becomes a one-element array; array[int] digit-string items become numbers (or bigint).
@@ -97,10 +98,6 @@ export function coerceRecord(record: LogpushRecord, dataset: CompiledDataset): v
   const kinds = dataset.kinds;
   for (const key in record) {
     const v = record[key] as JsonValue;
-    if (v === null || v === '') {
-      delete record[key];
-      continue;
-    }
     const kind = kinds.get(key);
     if (kind === undefined) continue;
     switch (kind) {

@@ -74,9 +74,12 @@ function isJsonSpace(c: number): boolean {
  */
 function sourceInteger(text: string, key: string, parsed: number): bigint | null | undefined {
   if (!isPlainKey(key)) return undefined;
+  // The last occurrence: with duplicate keys JSON.parse keeps the last value. A `"key":` after `{`, `,` or a
+  // blank is a member name outside any string; if it is a nested member rather than the top-level one, its value
+  // differs (checked below) or is itself unsafe (then the caller's nested check re-parses exactly).
   const needle = `"${key}":`;
-  const at = text.indexOf(needle);
-  if (at < 0 || text.indexOf(needle, at + 1) >= 0) return undefined;
+  const at = text.lastIndexOf(needle);
+  if (at < 0) return undefined;
   const before = at === 0 ? -1 : text.charCodeAt(at - 1);
   if (before !== 0x7b /* { */ && before !== 0x2c /* , */ && !isJsonSpace(before)) return undefined;
   let i = at + needle.length;
@@ -106,17 +109,139 @@ export function parseJsonExact(text: string): unknown {
     return typeof value === 'number' && isUnsafe(value) ? parseJsonWithReviver(text) : value;
   }
   if (Array.isArray(value)) return hasUnsafe(value) ? parseJsonWithReviver(text) : value;
-  const record = value as Record<string, unknown>;
+  return fixTopLevel(value as Record<string, unknown>, text) ? value : parseJsonWithReviver(text);
+}
+
+/** Re-reads unsafe top-level integers from `text`; false when only a full exact re-parse can be sure. */
+function fixTopLevel(record: Record<string, unknown>, text: string): boolean {
   for (const key in record) {
     const v = record[key];
     if (typeof v === 'number') {
       if (!isUnsafe(v)) continue;
       const exact = sourceInteger(text, key, v);
-      if (exact === undefined) return parseJsonWithReviver(text);
+      if (exact === undefined) return false;
       if (exact !== null) record[key] = exact;
     } else if (typeof v === 'object' && v !== null && hasUnsafe(v)) {
-      return parseJsonWithReviver(text);
+      return false;
+    }
+  }
+  return true;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Records: exact integers, and object members whose value is null or '' removed (at any depth; array items kept).
+
+/** Reviver for records: exact integers, and null or '' object members dropped. */
+function reviveRecord(this: unknown, _key: string, value: unknown, context?: { source?: string }): unknown {
+  if ((value === null || value === '') && !Array.isArray(this)) return undefined;
+  if (
+    typeof value === 'number' &&
+    isUnsafe(value) &&
+    context?.source !== undefined &&
+    INTEGER.test(context.source)
+  )
+    return BigInt(context.source);
+  return value;
+}
+
+/**
+ * Removes `"key":""` and `"key":null` members from compact JSON text before parsing: deleting properties after
+ * JSON.parse costs more than parsing itself (V8 turns the object into a dictionary). Only members that are
+ * certainly members are cut: the key's opening quote follows `{` or `,` (so it is outside any string), no escape
+ * is involved, and the value is followed by `,` or `}`. Anything else is left for {@link cleanNested}.
+ */
+export function stripEmptyMembers(text: string): string {
+  let out = '';
+  let from = 0;
+  let hitEmpty = text.indexOf('":""', 0);
+  let hitNull = text.indexOf('":null', 0);
+  while (hitEmpty >= 0 || hitNull >= 0) {
+    const isEmpty = hitNull < 0 || (hitEmpty >= 0 && hitEmpty < hitNull);
+    const p = isEmpty ? hitEmpty : hitNull;
+    const end = p + (isEmpty ? 4 : 6);
+    if (isEmpty) hitEmpty = text.indexOf('":""', p + 1);
+    else hitNull = text.indexOf('":null', p + 1);
+    if (p < from) continue;
+    const after = text.charCodeAt(end);
+    if (after !== 0x2c && after !== 0x7d) continue;
+    if (text.charCodeAt(p - 1) === 0x5c /* \ */) continue;
+    let q = p - 1;
+    while (q > 0 && text.charCodeAt(q) !== 0x22) q--;
+    if (q < 1 || q + 1 === p) continue;
+    const first = text.charCodeAt(q + 1);
+    if (first === 0x2c || first === 0x3a || first === 0x7d || first === 0x5d || first <= 0x20) continue;
+    const before = text.charCodeAt(q - 1);
+    if (before === 0x2c && q - 1 >= from) {
+      // `,"k":""` → `` (the comma before goes with the member)
+      out += text.slice(from, q - 1);
+      from = end;
+    } else if (before === 0x7b || before === 0x2c) {
+      // First member (or the comma before was already cut with the previous member): `"k":"",` → ``
+      out += text.slice(from, q);
+      from = after === 0x2c ? end + 1 : end;
+    }
+  }
+  return from === 0 ? text : out + text.slice(from);
+}
+
+/**
+ * Walks a nested value: removes null and '' members of objects (at any depth) and reports whether a number
+ * beyond ±2^53 is present (then the caller re-parses exactly).
+ */
+function cleanNested(v: unknown): boolean {
+  if (typeof v === 'number') return isUnsafe(v);
+  if (typeof v !== 'object' || v === null) return false;
+  let unsafe = false;
+  if (Array.isArray(v)) {
+    for (const item of v) if (cleanNested(item)) unsafe = true;
+    return unsafe;
+  }
+  const o = v as Record<string, unknown>;
+  for (const k in o) {
+    const x = o[k];
+    if (x === null || x === '') delete o[k];
+    else if (typeof x === 'object' || typeof x === 'number') {
+      if (cleanNested(x)) unsafe = true;
+    }
+  }
+  return unsafe;
+}
+
+/**
+ * Parses one record line: like {@link parseJsonExact}, and object members whose value is null or '' are removed
+ * at every depth (array items are kept). Throws SyntaxError on invalid JSON, with the original text's message.
+ */
+export function parseRecordJson(text: string): unknown {
+  const stripped = stripEmptyMembers(text);
+  let value: unknown;
+  try {
+    value = JSON.parse(stripped) as unknown;
+  } catch (e) {
+    if (stripped !== text) JSON.parse(text);
+    throw e;
+  }
+  if (typeof value !== 'object' || value === null) {
+    return typeof value === 'number' && isUnsafe(value) ? parseJsonWithReviver(text) : value;
+  }
+  if (Array.isArray(value)) return cleanNested(value) ? parseRecordWithReviver(text) : value;
+  const record = value as Record<string, unknown>;
+  for (const key in record) {
+    const v = record[key];
+    if (typeof v === 'number') {
+      if (!isUnsafe(v)) continue;
+      const exact = sourceInteger(stripped, key, v);
+      if (exact === undefined) return parseRecordWithReviver(text);
+      if (exact !== null) record[key] = exact;
+    } else if (typeof v === 'object') {
+      if (v === null) delete record[key];
+      else if (cleanNested(v)) return parseRecordWithReviver(text);
+    } else if (v === '') {
+      delete record[key];
     }
   }
   return record;
+}
+
+function parseRecordWithReviver(text: string): unknown {
+  return JSON.parse(text, reviveRecord);
 }

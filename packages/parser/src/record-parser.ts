@@ -7,7 +7,7 @@ import type { CompiledDataset } from './coerce.ts';
 import { csvCellValue, splitCsvLine } from './csv.ts';
 import { describeThrown, failure } from './errors.ts';
 import type { FailureAt } from './errors.ts';
-import { parseJsonExact } from './exact-json.ts';
+import { parseRecordJson } from './exact-json.ts';
 import type { LineSink } from './framing.ts';
 import type { ParseFormat, ParseOptions, ParseResult } from './types.ts';
 
@@ -206,7 +206,7 @@ export class RecordParser implements LineSink {
   private record(text: string, raw: string, line: number, offset: number, nextOffset: number): void {
     let value: unknown;
     try {
-      value = parseJsonExact(text);
+      value = parseRecordJson(text);
     } catch (e) {
       this.fail(
         'invalid-json',
@@ -265,7 +265,7 @@ export class RecordParser implements LineSink {
     if (body.charCodeAt(0) === 0x7b && body.charCodeAt(body.length - 1) === 0x7d) {
       let value: unknown;
       try {
-        value = parseJsonExact(body);
+        value = parseRecordJson(body);
       } catch {
         value = undefined;
       }
@@ -341,7 +341,7 @@ export class RecordParser implements LineSink {
 
 /** Types a CSV cell with the column's schema kind (a string column keeps `007` as text). */
 function csvValue(text: string, quoted: boolean, kind: Kind | undefined): JsonValue | undefined {
-  if (kind === Kind.string) return quoted ? text : text === '' || text === 'null' ? undefined : text;
+  if (kind === Kind.string) return text === '' || (!quoted && text === 'null') ? undefined : text;
   if (
     kind === Kind.object ||
     kind === Kind.arrayString ||
@@ -351,13 +351,14 @@ function csvValue(text: string, quoted: boolean, kind: Kind | undefined): JsonVa
     const c = text.charCodeAt(0);
     if (c === 0x5b || c === 0x7b) {
       try {
-        return parseJsonExact(text) as JsonValue;
+        return parseRecordJson(text) as JsonValue;
       } catch {
         return text;
       }
     }
   }
-  return csvCellValue(text, quoted);
+  const v = csvCellValue(text, quoted);
+  return v === '' ? undefined : v;
 }
 
 /**

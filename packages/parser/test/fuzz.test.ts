@@ -37,6 +37,13 @@ const codes = new Set([
   'read-error',
 ]);
 
+/** True when an object member (at any depth) is null or ''. */
+function hasEmptyMember(v: unknown): boolean {
+  if (Array.isArray(v)) return v.some(hasEmptyMember);
+  if (typeof v !== 'object' || v === null) return false;
+  return Object.values(v).some((x) => x === null || x === '' || hasEmptyMember(x));
+}
+
 function checkResult(r: ParseResult, total: number): void {
   if (r.ok) {
     expect(typeof r.dataset).toBe('string');
@@ -44,7 +51,7 @@ function checkResult(r: ParseResult, total: number): void {
     expect(r.timeUnixNano === undefined || typeof r.timeUnixNano === 'bigint').toBe(true);
     expect(r.offset).toBeLessThanOrEqual(r.nextOffset);
     expect(r.nextOffset).toBeLessThanOrEqual(total);
-    for (const v of Object.values(r.record)) expect(v === null || v === '').toBe(false);
+    expect(hasEmptyMember(r.record)).toBe(false);
     return;
   }
   const e = r.error;
@@ -208,6 +215,47 @@ describe('fuzz', () => {
       checkResult(parseLine(s, { source: 'line' }), Number.MAX_SAFE_INTEGER);
       checkResult(parseLine(s, { fieldNames: ['A', 'B'] }), Number.MAX_SAFE_INTEGER);
       checkResult(parseLine(s, { format: 'json-array' }), Number.MAX_SAFE_INTEGER);
+    }
+  });
+});
+
+describe('empty-member removal', () => {
+  /** The rule, written plainly: drop null and '' object members at every depth; keep array items. */
+  function reference(v: unknown): unknown {
+    if (Array.isArray(v)) return v.map(reference);
+    if (typeof v !== 'object' || v === null) return v;
+    const out: Record<string, unknown> = {};
+    for (const [k, x] of Object.entries(v)) if (x !== null && x !== '') out[k] = reference(x);
+    return out;
+  }
+
+  function randomValue(rand: () => number, depth: number): unknown {
+    const r = rand();
+    const strings = ['', 'a', '":""', ',"k":null', '\\', '"', '{', 'null', ' '];
+    if (depth > 2 || r < 0.35) {
+      const s = rand();
+      if (s < 0.3) return '';
+      if (s < 0.5) return null;
+      if (s < 0.7) return strings[Math.floor(rand() * strings.length)] ?? '';
+      return Math.floor(rand() * 1000);
+    }
+    if (r < 0.55) return Array.from({ length: Math.floor(rand() * 4) }, () => randomValue(rand, depth + 1));
+    const o: Record<string, unknown> = {};
+    const keys = ['a', 'b', 'k', 'x y', ':', ',', '"q', '\\', '', 'null'];
+    for (let i = Math.floor(rand() * 6); i > 0; i--)
+      o[keys[Math.floor(rand() * keys.length)] ?? 'a'] = randomValue(rand, depth + 1);
+    return o;
+  }
+
+  it('matches the plain rule on random objects, compact or spaced', () => {
+    const rand = prng(2024);
+    for (let round = 0; round < 2000; round++) {
+      const o: Record<string, unknown> = { id: round };
+      for (let i = Math.floor(rand() * 8); i > 0; i--) o[`f${Math.floor(rand() * 5)}`] = randomValue(rand, 0);
+      const text = JSON.stringify(o, null, rand() < 0.2 ? 1 : undefined).replace(/\n/g, ' ');
+      const r = parseLine(text, { dataset: 'unknown', format: 'ndjson' });
+      if (!r.ok) throw new Error(`${r.error.message} for ${text}`);
+      expect(r.record).toEqual(reference(JSON.parse(text)));
     }
   });
 });

@@ -104,15 +104,38 @@ describe('coercion per schema', () => {
     expect(r['SecurityRuleIDs']).toEqual([]);
   });
 
-  it('removes null and empty-string values at the top level, known or unknown', () => {
+  it('removes null and empty-string members at every depth, known or unknown, keeping array items', () => {
     const r = rec(
-      '"EdgeServerIP":"","ZoneName":null,"SomethingNew":null,"AlsoNew":"","RequestHeaders":{"x":""}',
+      '"EdgeServerIP":"","ZoneName":null,"SomethingNew":null,"AlsoNew":"","RequestHeaders":{"x":"","y":"1"},"Deep":{"a":[{"b":null,"c":2},"",null]}',
     );
     expect('EdgeServerIP' in r).toBe(false);
     expect('ZoneName' in r).toBe(false);
     expect('SomethingNew' in r).toBe(false);
     expect('AlsoNew' in r).toBe(false);
-    expect(r['RequestHeaders']).toEqual({ x: '' });
+    expect(r['RequestHeaders']).toEqual({ y: '1' });
+    expect(r['Deep']).toEqual({ a: [{ c: 2 }, '', null] });
+  });
+
+  it('removes empty members however the JSON is spaced or escaped', () => {
+    for (const line of [
+      '{ "a" : "" , "b":1, "c" :null}',
+      '{"\\u0061":"","b":1,"c":null}',
+      '{"a":"","b":1,"c":null,"big":{"n":12345678901234567890,"e":""}}',
+      '{"c":null,"a":"","b":1}',
+    ]) {
+      const v = parseLine(line, { dataset: 'unknown' });
+      if (!v.ok) throw new Error(v.error.message);
+      expect(v.record['b']).toBe(1);
+      expect('a' in v.record || 'c' in v.record).toBe(false);
+    }
+    const nested = parseLine('{"b":1,"big":{"n":12345678901234567890,"e":""}}', { dataset: 'unknown' });
+    expect(nested.ok && nested.record['big']).toEqual({ n: 12345678901234567890n });
+  });
+
+  it('does not touch "":"" or null inside string values', () => {
+    const line = '{"q":"x\\":\\"\\",y","r":"{\\"k\\":null}","b":1}';
+    const v = parseLine(line, { dataset: 'unknown' });
+    expect(v.ok && v.record).toEqual({ q: 'x":"",y', r: '{"k":null}', b: 1 });
   });
 
   it('keeps unknown fields as they are', () => {
