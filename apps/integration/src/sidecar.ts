@@ -34,15 +34,11 @@ export function sidecarConfig(options: SidecarConfigOptions): Record<string, unk
   const endpointKey = options.logsEndpoint === true ? 'logs_endpoint' : 'endpoint';
   return {
     receivers: {
-      logpush_file: {
-        directory: options.directory,
-        start_at: 'beginning',
-        checkpoint_dir: join(options.stateDir, 'checkpoints'),
-      },
+      logpush_file: { directory: options.directory, dataset: 'auto', start_at: 'beginning' },
     },
     processors: {
-      cloudflare: options.profile === undefined ? {} : { profile: options.profile },
       batch: { send_batch_size: options.batchSize ?? 1000, timeout: '200ms' },
+      cloudflare: options.profile === undefined ? {} : { profile: options.profile },
     },
     exporters: {
       otlp: {
@@ -58,11 +54,13 @@ export function sidecarConfig(options: SidecarConfigOptions): Record<string, unk
       },
     },
     service: {
-      dead_letter: { directory: join(options.stateDir, 'dead-letter') },
       pipelines: {
-        logs: { receivers: ['logpush_file'], processors: ['cloudflare', 'batch'], exporters: ['otlp'] },
+        logs: { receivers: ['logpush_file'], processors: ['batch', 'cloudflare'], exporters: ['otlp'] },
       },
+      // No telemetry listener: several sidecars may run at once, and the suites read the backends instead.
+      telemetry: { logs: { level: 'info' }, metrics: { address: '' } },
     },
+    storage: { directory: options.stateDir },
   };
 }
 
