@@ -48,6 +48,12 @@ async function originsOf(paths: readonly string[]): Promise<Map<string, Origin>>
   return out;
 }
 
+/** The record's body: the original line (the config uses `body: original`). */
+function bodyText(record: { readonly body: unknown }): string {
+  if (typeof record.body !== 'string') throw new Error('expected the original line as a string body');
+  return record.body;
+}
+
 function startSidecar(
   config: string,
   args: readonly string[] = [],
@@ -143,7 +149,7 @@ storage:
     first.child.kill('SIGKILL');
     expect(await first.exited).toBe('SIGKILL');
 
-    const firstRun = b.records().map((r) => String(r.body));
+    const firstRun = b.records().map(bodyText);
     expect(firstRun.length).toBeGreaterThan(0);
     expect(firstRun.length).toBeLessThan(origins.size);
     const cpText = await readFile(join(state, 'checkpoints', checkpointFileName('logpush_file')), 'utf8');
@@ -156,10 +162,7 @@ storage:
     b.respondWith(() => undefined);
     const second = startSidecar(config, ['--once']);
     expect(await second.exited, second.stderr()).toBe(0);
-    const secondRun = b
-      .records()
-      .slice(before)
-      .map((r) => String(r.body));
+    const secondRun = b.records().slice(before).map(bodyText);
 
     // Nothing missing, nothing foreign.
     const seen = new Set([...firstRun, ...secondRun]);
