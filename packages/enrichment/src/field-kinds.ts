@@ -15,7 +15,7 @@ const URL_NAME = /(?:URI|URL|Uri|Url|Referer|Referrer|Path)$/;
 const QUERY_NAME = /(?:RequestQuery|RefererQuery|^Query|QueryString)$/;
 const HOST_NAME = /(?:Host|HTTPHost|ServerName|HelloServerName|Domain|DomainName|^QueryName)$/;
 const RAY_NAME = /(?:RayID|RayId|rayID|rayId)$/;
-const HEADERS_NAME = /Headers$/;
+const HEADERS_NAME = /(?<!Extension)Headers$/;
 const COOKIES_NAME = /^Cookies?$/;
 
 const cache = new Map<string, FieldKind>();

@@ -160,6 +160,7 @@ function readCondition(value: unknown, path: string, issues: ConfigIssue[]): Con
 function readBlock(r: ConfigReader, key: string): MatchBlock | undefined {
   if (!r.has(key)) return undefined;
   const b = r.child(key);
+  const before = b.issues.length;
   b.onlyKeys(['datasets', 'match', 'conditions']);
   const datasets = b.stringList('datasets', []);
   const match = b.oneOf('match', ['all', 'any'] as const, 'all');
@@ -175,7 +176,7 @@ function readBlock(r: ConfigReader, key: string): MatchBlock | undefined {
       });
     }
   }
-  if (datasets.length === 0 && conditions.length === 0 && b.issues.length === 0) {
+  if (datasets.length === 0 && conditions.length === 0 && b.issues.length === before) {
     b.issue(b.path, 'expected datasets or conditions (an empty block would match every record)');
   }
   return { datasets, match, conditions };

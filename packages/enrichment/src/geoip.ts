@@ -222,9 +222,7 @@ export function enrichGeo(
     if (!overwrite) {
       if (attrs[key] !== undefined) continue;
       if (
-        cloudflareGeoFields[k].some(
-          (f) => !isAbsent(entry.record[f]) && !isUnknownCountry(k, entry.record[f]),
-        )
+        cloudflareGeoFields[k].some((f) => !isAbsent(entry.record[f]) && !isUnknownValue(k, entry.record[f]))
       )
         continue;
     }
@@ -233,8 +231,11 @@ export function enrichGeo(
   return true;
 }
 
-function isUnknownCountry(k: keyof GeoResult, v: unknown): boolean {
-  return k === 'countryIsoCode' && typeof v === 'string' && v.toUpperCase() === 'XX';
+/** Cloudflare's "unknown" values: country `XX`, AS number 0. */
+function isUnknownValue(k: keyof GeoResult, v: unknown): boolean {
+  if (k === 'countryIsoCode') return typeof v === 'string' && v.toUpperCase() === 'XX';
+  if (k === 'asn') return v === 0 || v === '0';
+  return false;
 }
 
 /** Config of the `geoip` processor. */

@@ -224,6 +224,7 @@ const IP_HEADERS = new Set([
   'cf-connecting-ipv6',
 ]);
 const URL_HEADERS = new Set(['referer', 'location', 'content-location', 'origin']);
+const SECRET_HEADERS = new Set(['cookie', 'set-cookie', 'authorization', 'proxy-authorization']);
 
 /** Applies a {@link PrivacyPolicy} to records; create once, use for many records. */
 export class PrivacyRules {
@@ -303,19 +304,47 @@ export class PrivacyRules {
     return v;
   }
 
+  /** One header after the rules: undefined when it must go (credentials), else its (scrubbed) value. */
+  #header(name: string, value: JsonValue): JsonValue | undefined {
+    const n = name.trim().toLowerCase();
+    if (SECRET_HEADERS.has(n) && (this.policy.query.mode !== 'keep' || this.policy.ip.mode !== 'keep'))
+      return undefined;
+    if (IP_HEADERS.has(n) && this.policy.ip.mode !== 'keep') {
+      return this.policy.ip.mode === 'drop' ? undefined : this.#scrubValue('ip', value);
+    }
+    if (URL_HEADERS.has(n)) return this.#scrubValue('url', value);
+    return value;
+  }
+
+  /** A `Name: value` header line after the rules, or undefined when it must go. */
+  #headerLine(line: string): string | undefined {
+    const colon = line.indexOf(':');
+    if (colon <= 0) return line;
+    const value = this.#header(line.slice(0, colon), line.slice(colon + 1).trim());
+    return value === undefined
+      ? undefined
+      : `${line.slice(0, colon)}: ${typeof value === 'string' ? value : ''}`;
+  }
+
+  /** Header maps (`{name: value}`), header line lists and header text (`Name: value` per line). */
   #scrubHeaders(v: JsonValue): JsonValue {
-    if (v === null || typeof v !== 'object' || Array.isArray(v)) return v;
+    if (typeof v === 'string') {
+      return v
+        .split('\n')
+        .map((l) => this.#headerLine(l.replace(/\r$/, '')))
+        .filter((l): l is string => l !== undefined)
+        .join('\n');
+    }
+    if (Array.isArray(v)) {
+      return v
+        .map((x) => (typeof x === 'string' ? this.#headerLine(x) : x))
+        .filter((x): x is JsonValue => x !== undefined);
+    }
+    if (v === null || typeof v !== 'object') return v;
     const out: Record<string, JsonValue> = {};
     for (const [name, hv] of Object.entries(v)) {
-      const n = name.toLowerCase();
-      if (n === 'cookie' || n === 'set-cookie' || n === 'authorization' || n === 'proxy-authorization') {
-        if (this.policy.query.mode !== 'keep' || this.policy.ip.mode !== 'keep') continue;
-      }
-      if (IP_HEADERS.has(n) && this.policy.ip.mode !== 'keep') {
-        if (this.policy.ip.mode === 'drop') continue;
-        out[name] = this.#scrubValue('ip', hv);
-      } else if (URL_HEADERS.has(n)) out[name] = this.#scrubValue('url', hv);
-      else out[name] = hv;
+      const scrubbed = this.#header(name, hv);
+      if (scrubbed !== undefined) out[name] = scrubbed;
     }
     return out;
   }
