@@ -1,6 +1,7 @@
 // Compiles the field tables (tables.ts) into per-dataset lookup tables once: field name → key, action, priority.
 import { getDataset } from '@logpush-otel/schema';
 import type { DatasetSchema, FieldSchema, TimeUnit } from '@logpush-otel/schema';
+import { keyId, staticKeyId } from './attribute-builder.ts';
 import { lokiNormalise, snakeCase } from './keys.ts';
 import { commonFields, datasetTables } from './tables.ts';
 import type { Derivation, FieldMapping, Kind, Priority } from './tables.ts';
@@ -30,6 +31,13 @@ export const Action = {
 } as const;
 export type ActionCode = (typeof Action)[keyof typeof Action];
 
+/** A cached flattened key: its attribute id, or -1 when it would collide after Loki's normalisation. */
+export interface FlatKey {
+  readonly id: number;
+  readonly normalised: string;
+  readonly generation: number;
+}
+
 /** One compiled field rule. */
 export interface Rule {
   readonly field: string;
@@ -44,6 +52,10 @@ export interface Rule {
   readonly unit: TimeUnit | undefined;
   /** The keys the rule writes (`method`: the key and `<key>_original`; protocols: `.name`, `.version`). */
   readonly keys: readonly string[];
+  /** Their attribute ids (attribute-builder.ts). */
+  readonly ids: readonly number[];
+  /** Flattened-object rules: cache of sub-key → attribute key and id (or -1 when the key must be skipped). */
+  readonly flat: Map<string, FlatKey> | undefined;
   readonly notes: string;
 }
 
@@ -223,6 +235,11 @@ export function compileDataset(id: string): CompiledDataset {
       type: schemaField?.type,
       unit: timeUnit(schemaField?.unit),
       keys,
+      ids: keys.map(staticKeyId),
+      flat:
+        action === Action.object || action === Action.headers || action === Action.cookies
+          ? new Map()
+          : undefined,
       notes: m.notes ?? '',
     };
     rules.set(m.field, rule);
@@ -300,6 +317,7 @@ export function unknownFieldRule(dataset: CompiledDataset, field: string): Rule 
   const base = `cloudflare.${dataset.datasetId}.${snakeCase(field) || 'field'}`;
   let key = base;
   for (let n = 2; dataset.claimed.has(lokiNormalise(key)); n++) key = `${base}_${n}`;
+  const cache = dataset.rules.size < dataset.baseRuleCount + MAX_UNKNOWN_CACHED;
   const rule: Rule = {
     field,
     key,
@@ -311,9 +329,11 @@ export function unknownFieldRule(dataset: CompiledDataset, field: string): Rule 
     type: undefined,
     unit: undefined,
     keys: [key],
+    ids: [cache ? staticKeyId(key) : keyId(key)],
+    flat: new Map(),
     notes: 'not in the schema',
   };
-  if (dataset.rules.size < dataset.baseRuleCount + MAX_UNKNOWN_CACHED) {
+  if (cache) {
     dataset.rules.set(field, rule);
     dataset.claimed.add(lokiNormalise(key));
   }

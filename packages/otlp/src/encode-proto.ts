@@ -1,161 +1,33 @@
-// A fast writer of the OTLP protobuf wire format (ExportLogsServiceRequest) straight from mapped entries.
-// Two passes: the first computes every nested message and string length (kept in a flat Int32Array in the order
-// the second pass needs them), the second writes into one exactly-sized buffer. Field order and presence match
-// the official @opentelemetry/otlp-transformer serializer, so equal input gives identical bytes.
+// A fast writer of the OTLP protobuf wire format (ExportLogsServiceRequest) straight from mapped entries. Field
+// order and presence match the official @opentelemetry/otlp-transformer serializer, so equal input gives
+// identical bytes.
 import { Double } from '@logpush-otel/pipeline';
 import type { AnyValue, Attributes, LogEntry, LogRecordData, ResourceData } from '@logpush-otel/pipeline';
 import { defaultScope } from './scope.ts';
 import type { Scope } from './scope.ts';
 
-let sizes = new Int32Array(16_384);
-let sp = 0; // next slot to fill (pass 1)
-let rp = 0; // next slot to read (pass 2)
-let buf: Buffer = Buffer.alloc(0);
+// One pass: each nested message reserves the bytes its length usually needs, is written, and then its length
+// is filled in (moving the content when the length needs a different number of bytes), so the output is the
+// canonical encoding with minimal varints.
+let buf: Buffer = Buffer.allocUnsafe(1 << 20);
 let pos = 0;
 
-function reserve(): number {
-  if (sp === sizes.length) {
-    const bigger = new Int32Array(sizes.length * 2);
-    bigger.set(sizes);
-    sizes = bigger;
-  }
-  return sp++;
+function ensure(extra: number): void {
+  if (pos + extra <= buf.length) return;
+  let size = buf.length * 2;
+  while (size < pos + extra) size *= 2;
+  const bigger = Buffer.allocUnsafe(size);
+  buf.copy(bigger, 0, 0, pos);
+  buf = bigger;
 }
 
 function varintSize(n: number): number {
   return n < 0x80 ? 1 : n < 0x4000 ? 2 : n < 0x200000 ? 3 : n < 0x10000000 ? 4 : 5;
 }
 
-function int64Size(n: number): number {
-  if (n < 0) return 10;
-  if (n < 0x10000000) return varintSize(n);
-  let size = 4;
-  let v = Math.floor(n / 0x10000000);
-  while (v > 0) {
-    size++;
-    v = Math.floor(v / 128);
-  }
-  return size;
-}
-
-function bigintSize(n: bigint): number {
-  let v = BigInt.asUintN(64, n);
-  let size = 1;
-  while (v >= 0x80n) {
-    size++;
-    v >>= 7n;
-  }
-  return size;
-}
-
-/** UTF-8 byte length, counting a lone surrogate as 3 bytes (U+FFFD), like Buffer and TextEncoder. */
-function utf8Length(s: string): number {
-  const n = s.length;
-  if (n > 64) return Buffer.byteLength(s, 'utf8');
-  let bytes = n;
-  for (let i = 0; i < n; i++) {
-    const c = s.charCodeAt(i);
-    if (c < 0x80) continue;
-    if (c < 0x800) bytes += 1;
-    else if (c >= 0xd800 && c <= 0xdbff && i + 1 < n) {
-      const d = s.charCodeAt(i + 1);
-      if (d >= 0xdc00 && d <= 0xdfff) {
-        bytes += 2; // 4 bytes for 2 code units
-        i++;
-      } else bytes += 2;
-    } else bytes += 2;
-  }
-  return bytes;
-}
-
 function isInt64(n: number): boolean {
   return Number.isInteger(n) && n >= -9223372036854775808 && n < 9223372036854775808;
 }
-
-// ---- pass 1: sizes ----
-
-function sizeString(s: string): number {
-  const length = utf8Length(s);
-  sizes[reserve()] = length;
-  return varintSize(length) + length;
-}
-
-function sizeAnyValue(value: AnyValue | undefined): number {
-  switch (typeof value) {
-    case 'string':
-      return 1 + sizeString(value);
-    case 'boolean':
-      return 2;
-    case 'number':
-      return isInt64(value) ? 1 + int64Size(value) : 9;
-    case 'bigint':
-      return 1 + bigintSize(value);
-    case 'object': {
-      if (value === null) return 0;
-      if (value instanceof Double) return 9;
-      if (value instanceof Uint8Array) return 1 + varintSize(value.length) + value.length;
-      const slot = reserve();
-      let inner = 0;
-      if (Array.isArray(value)) {
-        for (const item of value) {
-          const itemSlot = reserve();
-          const itemSize = sizeAnyValue(item);
-          sizes[itemSlot] = itemSize;
-          inner += 1 + varintSize(itemSize) + itemSize;
-        }
-      } else {
-        inner = sizeAttributes(value);
-      }
-      sizes[slot] = inner;
-      return 1 + varintSize(inner) + inner;
-    }
-    default:
-      return 0;
-  }
-}
-
-function sizeKeyValue(key: string, value: AnyValue | undefined): number {
-  const keySize = sizeString(key);
-  const slot = reserve();
-  const valueSize = sizeAnyValue(value);
-  sizes[slot] = valueSize;
-  return 1 + keySize + 1 + varintSize(valueSize) + valueSize;
-}
-
-/** Size of repeated KeyValue entries with a one-byte tag each. */
-function sizeAttributes(attributes: Attributes): number {
-  let total = 0;
-  for (const key in attributes) {
-    const slot = reserve();
-    const kv = sizeKeyValue(key, attributes[key]);
-    sizes[slot] = kv;
-    total += 1 + varintSize(kv) + kv;
-  }
-  return total;
-}
-
-function sizeLogRecord(log: LogRecordData): number {
-  let size = 9; // time_unix_nano
-  if (log.severityNumber !== 0) size += 1 + varintSize(log.severityNumber);
-  if (log.severityText !== '') size += 1 + sizeString(log.severityText);
-  const bodySlot = reserve();
-  const body = sizeAnyValue(log.body);
-  sizes[bodySlot] = body;
-  size += 1 + varintSize(body) + body;
-  size += sizeAttributes(log.attributes);
-  size += 1 + varintSize(log.droppedAttributesCount);
-  size += 9; // observed_time_unix_nano
-  if (log.eventName !== '') size += 1 + sizeString(log.eventName);
-  return size;
-}
-
-function sizeScope(scope: Scope): number {
-  let size = 1 + sizeString(scope.name);
-  if (scope.version !== '') size += 1 + sizeString(scope.version);
-  return size;
-}
-
-// ---- pass 2: writing ----
 
 function writeVarint(n: number): void {
   while (n > 0x7f) {
@@ -163,6 +35,32 @@ function writeVarint(n: number): void {
     n >>>= 7;
   }
   buf[pos++] = n;
+}
+
+/** Reserves `reserve` bytes for a length; returns where they start. */
+function begin(reserve: number): number {
+  ensure(reserve);
+  const start = pos;
+  pos += reserve;
+  return start;
+}
+
+/** Writes the length of what followed `begin` at `start`, moving the content if the varint is not `reserve` long. */
+function end(start: number, reserve: number): void {
+  const length = pos - start - reserve;
+  const size = varintSize(length);
+  if (size !== reserve) {
+    if (size > reserve) ensure(size - reserve);
+    buf.copyWithin(start + size, start + reserve, pos);
+    pos += size - reserve;
+  }
+  let p = start;
+  let n = length;
+  while (n > 0x7f) {
+    buf[p++] = (n & 0x7f) | 0x80;
+    n >>>= 7;
+  }
+  buf[p] = n;
 }
 
 function writeInt64(n: number): void {
@@ -210,19 +108,35 @@ function writeFixed64(n: bigint | undefined): void {
   pos += 8;
 }
 
+/** A length-prefixed UTF-8 string (lone surrogates become U+FFFD, as with TextEncoder). */
 function writeString(s: string): void {
-  const length = sizes[rp++] ?? 0;
-  writeVarint(length);
-  if (length === s.length) {
-    if (length < 48) {
-      for (let i = 0; i < length; i++) buf[pos + i] = s.charCodeAt(i);
-    } else {
-      buf.write(s, pos, length, 'latin1');
+  const n = s.length;
+  if (n < 43) {
+    // At most 126 UTF-8 bytes: the length fits one byte.
+    ensure(1 + 3 * n);
+    const start = pos++;
+    if (n < 16) {
+      for (let i = 0; i < n; i++) {
+        const c = s.charCodeAt(i);
+        if (c >= 0x80) {
+          pos = start + 1 + buf.write(s, start + 1, 'utf8');
+          buf[start] = pos - start - 1;
+          return;
+        }
+        buf[pos++] = c;
+      }
+      buf[start] = n;
+      return;
     }
-  } else {
-    buf.write(s, pos, length, 'utf8');
+    const written = buf.write(s, pos, 'utf8');
+    pos += written;
+    buf[start] = written;
+    return;
   }
-  pos += length;
+  const length = Buffer.byteLength(s, 'utf8');
+  ensure(5 + length);
+  writeVarint(length);
+  pos += buf.write(s, pos, length, 'utf8');
 }
 
 function writeAnyValue(value: AnyValue | undefined): void {
@@ -258,6 +172,7 @@ function writeAnyValue(value: AnyValue | undefined): void {
         return;
       }
       if (value instanceof Uint8Array) {
+        ensure(6 + value.length);
         buf[pos++] = 0x3a;
         writeVarint(value.length);
         buf.set(value, pos);
@@ -266,17 +181,21 @@ function writeAnyValue(value: AnyValue | undefined): void {
       }
       if (Array.isArray(value)) {
         buf[pos++] = 0x2a;
-        writeVarint(sizes[rp++] ?? 0);
+        const start = begin(1);
         for (const item of value) {
+          ensure(16);
           buf[pos++] = 0x0a;
-          writeVarint(sizes[rp++] ?? 0);
+          const itemStart = begin(1);
           writeAnyValue(item);
+          end(itemStart, 1);
         }
+        end(start, 1);
         return;
       }
       buf[pos++] = 0x32;
-      writeVarint(sizes[rp++] ?? 0);
+      const start = begin(1);
       writeAttributes(value, 0x0a);
+      end(start, 1);
       return;
     }
     default:
@@ -286,17 +205,22 @@ function writeAnyValue(value: AnyValue | undefined): void {
 
 function writeAttributes(attributes: Attributes, tag: number): void {
   for (const key in attributes) {
+    ensure(24);
     buf[pos++] = tag;
-    writeVarint(sizes[rp++] ?? 0);
+    const start = begin(1);
     buf[pos++] = 0x0a;
     writeString(key);
+    ensure(16);
     buf[pos++] = 0x12;
-    writeVarint(sizes[rp++] ?? 0);
+    const valueStart = begin(1);
     writeAnyValue(attributes[key]);
+    end(valueStart, 1);
+    end(start, 1);
   }
 }
 
 function writeLogRecord(log: LogRecordData): void {
+  ensure(32);
   buf[pos++] = 0x09;
   writeFixed64(log.timeUnixNano);
   if (log.severityNumber !== 0) {
@@ -307,10 +231,13 @@ function writeLogRecord(log: LogRecordData): void {
     buf[pos++] = 0x1a;
     writeString(log.severityText);
   }
+  ensure(16);
   buf[pos++] = 0x2a;
-  writeVarint(sizes[rp++] ?? 0);
+  const bodyStart = begin(2);
   writeAnyValue(log.body);
+  end(bodyStart, 2);
   writeAttributes(log.attributes, 0x32);
+  ensure(24);
   buf[pos++] = 0x38;
   writeVarint(log.droppedAttributesCount);
   buf[pos++] = 0x59;
@@ -322,9 +249,11 @@ function writeLogRecord(log: LogRecordData): void {
 }
 
 function writeScope(scope: Scope): void {
+  ensure(8);
   buf[pos++] = 0x0a;
   writeString(scope.name);
   if (scope.version !== '') {
+    ensure(2);
     buf[pos++] = 0x12;
     writeString(scope.version);
   }
@@ -376,55 +305,37 @@ export function groupByResource(entries: readonly LogEntry[]): Group[] {
  */
 export function encodeLogsProto(entries: readonly LogEntry[], scope: Scope = defaultScope): Uint8Array {
   const groups = groupByResource(entries);
-  sp = 0;
-  let total = 0;
-  for (const group of groups) {
-    const resourceLogsSlot = reserve();
-    const resourceSlot = reserve();
-    const resourceSize = sizeAttributes(group.resource.attributes) + 2;
-    sizes[resourceSlot] = resourceSize;
-    const scopeLogsSlot = reserve();
-    const scopeSlot = reserve();
-    const scopeSize = sizeScope(scope);
-    sizes[scopeSlot] = scopeSize;
-    let scopeLogs = 1 + varintSize(scopeSize) + scopeSize;
-    for (const log of group.logs) {
-      const slot = reserve();
-      const size = sizeLogRecord(log);
-      sizes[slot] = size;
-      scopeLogs += 1 + varintSize(size) + size;
-    }
-    sizes[scopeLogsSlot] = scopeLogs;
-    const resourceLogs = 1 + varintSize(resourceSize) + resourceSize + 1 + varintSize(scopeLogs) + scopeLogs;
-    sizes[resourceLogsSlot] = resourceLogs;
-    total += 1 + varintSize(resourceLogs) + resourceLogs;
-  }
-  buf = Buffer.allocUnsafe(total);
   pos = 0;
-  rp = 0;
   for (const group of groups) {
+    ensure(16);
     buf[pos++] = 0x0a;
-    writeVarint(sizes[rp++] ?? 0);
+    const resourceLogs = begin(4);
     buf[pos++] = 0x0a;
-    writeVarint(sizes[rp++] ?? 0);
+    const resource = begin(2);
     writeAttributes(group.resource.attributes, 0x0a);
+    ensure(2);
     buf[pos++] = 0x10;
     buf[pos++] = 0;
+    end(resource, 2);
+    ensure(8);
     buf[pos++] = 0x12;
-    writeVarint(sizes[rp++] ?? 0);
+    const scopeLogs = begin(4);
     buf[pos++] = 0x0a;
-    writeVarint(sizes[rp++] ?? 0);
+    const scopeStart = begin(1);
     writeScope(scope);
+    end(scopeStart, 1);
     for (const log of group.logs) {
+      ensure(8);
       buf[pos++] = 0x12;
-      writeVarint(sizes[rp++] ?? 0);
+      const record = begin(2);
       writeLogRecord(log);
+      end(record, 2);
     }
+    end(scopeLogs, 4);
+    end(resourceLogs, 4);
   }
-  if (pos !== total || rp !== sp) {
-    throw new Error(`encodeLogsProto: internal size mismatch (wrote ${pos} of ${total} bytes)`);
-  }
-  const out = buf;
-  buf = Buffer.alloc(0);
+  const out = new Uint8Array(pos);
+  out.set(buf.subarray(0, pos));
+  if (buf.length > 1 << 26) buf = Buffer.allocUnsafe(1 << 20);
   return out;
 }

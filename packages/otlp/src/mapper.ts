@@ -10,6 +10,7 @@ import type {
   ResourceData,
 } from '@logpush-otel/pipeline';
 import { formatRfc3339Nano, toUnixNano } from '@logpush-otel/schema';
+import { AttributeBuilder, keyId, keyName, staticKeyId } from './attribute-builder.ts';
 import { Action, compileDataset, unknownFieldRule } from './compile.ts';
 import type { CompiledDataset, Rule } from './compile.ts';
 import { lokiNormalise } from './keys.ts';
@@ -91,8 +92,7 @@ const REDACTED_PARAMS = new Set([
 
 /** Mutable per-mapper scratch state (reused for every record: no per-record allocation). */
 interface State {
-  /** Attributes written, counting overwrites (an upper bound of the attribute count). */
-  writes: number;
+  readonly b: AttributeBuilder;
   dropped: number;
   zoneName: string | undefined;
   zoneId: string | undefined;
@@ -156,12 +156,15 @@ export function homogeneousArray(values: readonly JsonValue[]): AnyValue[] | und
 
 function flattenObject(
   ds: CompiledDataset,
+  rule: Rule,
   prefix: string,
   object: { [key: string]: JsonValue },
-  out: Attributes,
   state: State,
   headers: boolean,
 ): void {
+  const b = state.b;
+  const cache = rule.flat;
+  const generation = AttributeBuilder.generation;
   let kept = 0;
   let seen: Set<string> | undefined;
   for (const name in object) {
@@ -171,23 +174,33 @@ function flattenObject(
       state.dropped++;
       continue;
     }
-    const key = `${prefix}.${headers ? name.toLowerCase() : name}`;
-    const normalised = lokiNormalise(key);
-    seen ??= new Set();
-    if (seen.has(normalised) || (ds.claimed.has(normalised) && !ds.keyPriority.has(key))) {
+    let flat = cache?.get(name);
+    if (flat === undefined || flat.generation !== generation) {
+      const key = `${prefix}.${headers ? name.toLowerCase() : name}`;
+      const normalised = lokiNormalise(key);
+      const collides = ds.claimed.has(normalised) && !ds.keyPriority.has(key);
+      flat = { id: collides ? -1 : keyId(key), normalised, generation };
+      if (cache !== undefined && cache.size < 256) cache.set(name, flat);
+    }
+    if (flat.id < 0 || b.has(flat.id)) {
+      // Would collide with a table key after Loki's normalisation, or repeats a key of this object.
       state.dropped++;
       continue;
     }
-    seen.add(normalised);
+    seen ??= new Set();
+    if (seen.has(flat.normalised)) {
+      state.dropped++;
+      continue;
+    }
+    seen.add(flat.normalised);
     let converted: AnyValue | undefined;
     if (headers) converted = [typeof value === 'string' ? value : toJsonTextOrString(value)];
     else if (Array.isArray(value)) converted = homogeneousArray(value);
     else if (typeof value === 'object' && value !== null) converted = toJsonText(value);
-    else converted = value;
+    else converted = typeof value === 'bigint' ? int64OrText(value) : value;
     if (converted === undefined) continue;
-    out[key] = converted;
+    b.set(flat.id, converted);
     kept++;
-    state.writes++;
   }
 }
 
@@ -242,18 +255,23 @@ function timestampText(value: JsonValue, rule: Rule): AnyValue {
   }
 }
 
-function setGeneric(ds: CompiledDataset, key: string, value: JsonValue, out: Attributes, state: State): void {
+const ID = {
+  urlScheme: staticKeyId('url.scheme'),
+  urlFull: staticKeyId('url.full'),
+  urlQuery: staticKeyId('url.query'),
+  errorType: staticKeyId('error.type'),
+  uid: staticKeyId('log.record.uid'),
+  source: staticKeyId('source'),
+} as const;
+
+function setGeneric(ds: CompiledDataset, rule: Rule, id: number, value: JsonValue, state: State): void {
   if (Array.isArray(value)) {
     const array = homogeneousArray(value);
-    if (array !== undefined) {
-      out[key] = array;
-      state.writes++;
-    }
+    if (array !== undefined) state.b.set(id, array);
   } else if (typeof value === 'object' && value !== null) {
-    flattenObject(ds, key, value, out, state, false);
+    flattenObject(ds, rule, rule.key, value, state, false);
   } else {
-    out[key] = typeof value === 'bigint' ? int64OrText(value) : value;
-    state.writes++;
+    state.b.set(id, typeof value === 'bigint' ? int64OrText(value) : value);
   }
 }
 
@@ -265,106 +283,85 @@ function int64OrText(value: bigint): AnyValue {
 }
 
 /** The per-field pass: every field of the record through its compiled rule. */
-function mapFields(ds: CompiledDataset, record: LogpushRecord, out: Attributes, state: State): void {
+function mapFields(ds: CompiledDataset, record: LogpushRecord, state: State): void {
   const rules = ds.rules;
+  const b = state.b;
   for (const name in record) {
     const value = record[name];
     if (value === null || value === '' || value === undefined) continue;
     const rule = rules.get(name) ?? unknownFieldRule(ds, name);
     if (rule.drop !== undefined && rule.drop.has(value)) continue;
-    const key = rule.key;
-    if (rule.legacy && key in out) continue;
+    const id = rule.ids[0] ?? -1;
+    if (rule.legacy && b.has(id)) continue;
     switch (rule.action) {
       case Action.skip:
         break;
       case Action.scalar:
-        if (typeof value === 'object') setGeneric(ds, key, value, out, state);
-        else {
-          out[key] = typeof value === 'bigint' ? int64OrText(value) : value;
-          state.writes++;
-        }
+        if (typeof value === 'object') setGeneric(ds, rule, id, value, state);
+        else b.set(id, typeof value === 'bigint' ? int64OrText(value) : value);
         break;
       case Action.float:
-        if (typeof value === 'number') {
-          out[key] = new Double(value);
-          state.writes++;
-        } else setGeneric(ds, key, value, out, state);
+        if (typeof value === 'number') b.set(id, new Double(value));
+        else setGeneric(ds, rule, id, value, state);
         break;
       case Action.array:
       case Action.object:
       case Action.generic:
-        setGeneric(ds, key, value, out, state);
+        setGeneric(ds, rule, id, value, state);
         break;
       case Action.headers:
         if (typeof value === 'object' && !Array.isArray(value))
-          flattenObject(ds, key, value, out, state, true);
-        else setGeneric(ds, key, value, out, state);
+          flattenObject(ds, rule, rule.key, value, state, true);
+        else setGeneric(ds, rule, id, value, state);
         break;
       case Action.cookies:
         if (state.cookies && typeof value === 'object' && !Array.isArray(value)) {
-          flattenObject(ds, key, value, out, state, false);
+          flattenObject(ds, rule, rule.key, value, state, false);
         }
         break;
       case Action.header:
-        out[key] = [typeof value === 'string' ? value : toJsonTextOrString(value)];
-        state.writes++;
+        b.set(id, [typeof value === 'string' ? value : toJsonTextOrString(value)]);
         break;
       case Action.upper:
-        out[key] = typeof value === 'string' ? value.toUpperCase() : toJsonTextOrString(value);
-        state.writes++;
+        b.set(id, typeof value === 'string' ? value.toUpperCase() : toJsonTextOrString(value));
         break;
       case Action.lower:
-        out[key] = typeof value === 'string' ? value.toLowerCase() : toJsonTextOrString(value);
-        state.writes++;
+        b.set(id, typeof value === 'string' ? value.toLowerCase() : toJsonTextOrString(value));
         break;
       case Action.string:
-        out[key] = typeof value === 'string' ? value : toJsonTextOrString(value);
-        state.writes++;
+        b.set(id, typeof value === 'string' ? value : toJsonTextOrString(value));
         break;
       case Action.double: {
         const n = typeof value === 'number' ? value : typeof value === 'string' ? Number(value) : Number.NaN;
-        out[key] = Number.isFinite(n) ? new Double(n) : toJsonTextOrString(value);
-        state.writes++;
+        b.set(id, Number.isFinite(n) ? new Double(n) : toJsonTextOrString(value));
         break;
       }
       case Action.method:
-        if (typeof value === 'string' && KNOWN_METHODS.has(value)) out[key] = value;
+        if (typeof value === 'string' && KNOWN_METHODS.has(value)) b.set(id, value);
         else {
-          out[key] = '_OTHER';
-          out[rule.keys[1] ?? `${key}_original`] = toJsonTextOrString(value);
-          state.writes++;
+          b.set(id, '_OTHER');
+          b.set(rule.ids[1] ?? id, toJsonTextOrString(value));
         }
-        state.writes++;
         break;
       case Action.httpProtocol:
       case Action.tlsProtocol: {
         if (typeof value !== 'string') {
-          setGeneric(ds, key, value, out, state);
+          setGeneric(ds, rule, staticKeyId(rule.key), value, state);
           break;
         }
         const [protocolName, version] = splitProtocol(value);
-        if (protocolName !== '') {
-          out[rule.keys[0] ?? `${key}.name`] = protocolName;
-          state.writes++;
-        }
-        if (version !== '') {
-          out[rule.keys[1] ?? `${key}.version`] = version;
-          state.writes++;
-        }
+        if (protocolName !== '') b.set(id, protocolName);
+        if (version !== '') b.set(rule.ids[1] ?? id, version);
         break;
       }
       case Action.query:
         if (typeof value === 'string') {
           const q = redactQuery(value);
-          if (q !== '') {
-            out[key] = q;
-            state.writes++;
-          }
-        } else setGeneric(ds, key, value, out, state);
+          if (q !== '') b.set(id, q);
+        } else setGeneric(ds, rule, id, value, state);
         break;
       case Action.timestamp:
-        out[key] = timestampText(value, rule);
-        state.writes++;
+        b.set(id, timestampText(value, rule));
         break;
       case Action.resourceName:
         state.zoneName = typeof value === 'string' ? value : toJsonTextOrString(value);
@@ -377,15 +374,12 @@ function mapFields(ds: CompiledDataset, record: LogpushRecord, out: Attributes, 
 }
 
 /** `url.full`, `url.query` and `url.scheme` of an http_requests record (research §2). */
-function deriveHttpUrl(record: LogpushRecord, out: Attributes, state: State): void {
+function deriveHttpUrl(record: LogpushRecord, b: AttributeBuilder): void {
   let scheme = record.ClientRequestScheme;
   if (typeof scheme !== 'string' || scheme === '') {
     const ssl = record.ClientSSLProtocol;
     scheme = typeof ssl === 'string' && ssl !== '' ? (ssl === 'none' ? 'http' : 'https') : undefined;
-    if (scheme !== undefined && !('url.scheme' in out)) {
-      out['url.scheme'] = scheme;
-      state.writes++;
-    }
+    if (scheme !== undefined && !b.has(ID.urlScheme)) b.set(ID.urlScheme, scheme);
   }
   const uri = record.ClientRequestURI;
   if (typeof uri !== 'string' || uri === '') return;
@@ -400,14 +394,8 @@ function deriveHttpUrl(record: LogpushRecord, out: Attributes, state: State): vo
   } else {
     full = stripUserinfo(pathPart);
   }
-  if (full !== undefined) {
-    out['url.full'] = query === '' ? full : `${full}?${query}`;
-    state.writes++;
-  }
-  if (query !== '' && !('url.query' in out)) {
-    out['url.query'] = query;
-    state.writes++;
-  }
+  if (full !== undefined) b.set(ID.urlFull, query === '' ? full : `${full}?${query}`);
+  if (query !== '' && !b.has(ID.urlQuery)) b.set(ID.urlQuery, query);
 }
 
 function stripUserinfo(url: string): string {
@@ -419,18 +407,19 @@ function stripUserinfo(url: string): string {
 }
 
 /** `url.full` of a firewall_events record from scheme, host, path and query. */
-function deriveFirewallUrl(record: LogpushRecord, out: Attributes, state: State): void {
+function deriveFirewallUrl(record: LogpushRecord, b: AttributeBuilder): void {
   const scheme = record.ClientRequestScheme;
   const host = record.ClientRequestHost;
   const path = record.ClientRequestPath;
   if (typeof scheme !== 'string' || scheme === '' || typeof host !== 'string' || host === '') return;
-  const query = out['url.query'];
+  const query = b.get(ID.urlQuery);
   const p = typeof path === 'string' ? path : '';
-  out['url.full'] =
+  b.set(
+    ID.urlFull,
     typeof query === 'string' && query !== ''
       ? `${scheme}://${host}${p}?${query}`
-      : `${scheme}://${host}${p}`;
-  state.writes++;
+      : `${scheme}://${host}${p}`,
+  );
 }
 
 function priorityOf(ds: CompiledDataset, key: string, processorKeys: Attributes): number {
@@ -441,21 +430,25 @@ function priorityOf(ds: CompiledDataset, key: string, processorKeys: Attributes)
   return 4;
 }
 
-/** Keeps the `limit` most important attributes (stable within a priority); returns how many were dropped. */
+/** Keeps the `limit` most important attributes (stable within a priority); returns how many it dropped. */
 function applyBudget(
   ds: CompiledDataset,
-  attributes: Attributes,
+  b: AttributeBuilder,
   limit: number,
   processorKeys: Attributes,
-): Attributes {
-  const keys = Object.keys(attributes);
-  if (keys.length <= limit) return attributes;
-  const ranked = keys.map((key, index) => ({ key, index, priority: priorityOf(ds, key, processorKeys) }));
-  ranked.sort((a, b) => a.priority - b.priority || a.index - b.index);
-  const keep = new Set(ranked.slice(0, limit).map((r) => r.key));
-  const out: Attributes = {};
-  for (const key of keys) if (keep.has(key)) out[key] = attributes[key] ?? null;
-  return out;
+): number {
+  const n = b.n;
+  if (n <= limit) return 0;
+  const ranked: { index: number; priority: number }[] = [];
+  for (let i = 0; i < n; i++)
+    ranked.push({ index: i, priority: priorityOf(ds, keyName(b.ids[i] ?? 0), processorKeys) });
+  ranked.sort((a, c) => a.priority - c.priority || a.index - c.index);
+  const keep = ranked
+    .slice(0, limit)
+    .map((r) => r.index)
+    .sort((a, c) => a - c);
+  b.keepOnly(keep);
+  return n - limit;
 }
 
 function recordUid(ds: CompiledDataset, entry: LogEntry): string | undefined {
@@ -521,8 +514,9 @@ export function createMapper(options: MappingOptions = {}): (entry: LogEntry) =>
     (typeof extraServiceName === 'string' && extraServiceName !== '' ? extraServiceName : 'cloudflare');
   const withUid = options.recordUid === true;
   const datadog = profile === 'datadog' || profile === 'datadog-raw';
+  const b = new AttributeBuilder();
   const state: State = {
-    writes: 0,
+    b,
     dropped: 0,
     zoneName: undefined,
     zoneId: undefined,
@@ -532,12 +526,24 @@ export function createMapper(options: MappingOptions = {}): (entry: LogEntry) =>
   const resources = new Map<string, ResourceData>();
   let lastDataset = '';
   let lastCompiled: CompiledDataset | undefined;
+  let lastResource: ResourceData | undefined;
+  let lastResourceDs: CompiledDataset | undefined;
+  let lastZoneName: string | undefined;
+  let lastZoneId: string | undefined;
 
   const resourceFor = (
     ds: CompiledDataset,
     zoneName: string | undefined,
     zoneId: string | undefined,
   ): ResourceData => {
+    if (
+      lastResource !== undefined &&
+      lastResourceDs === ds &&
+      lastZoneName === zoneName &&
+      lastZoneId === zoneId
+    ) {
+      return lastResource;
+    }
     const cacheKey = `${ds.datasetId}\n${zoneName ?? ''}\n${zoneId ?? ''}`;
     let resource = resources.get(cacheKey);
     if (resource === undefined) {
@@ -556,6 +562,10 @@ export function createMapper(options: MappingOptions = {}): (entry: LogEntry) =>
       if (resources.size >= 10_000) resources.clear();
       resources.set(cacheKey, resource);
     }
+    lastResource = resource;
+    lastResourceDs = ds;
+    lastZoneName = zoneName;
+    lastZoneId = zoneId;
     return resource;
   };
 
@@ -567,11 +577,10 @@ export function createMapper(options: MappingOptions = {}): (entry: LogEntry) =>
       lastCompiled = ds;
     }
     const record = entry.record;
-    state.writes = 0;
+    b.reset();
     state.dropped = 0;
     state.zoneName = undefined;
     state.zoneId = undefined;
-    let attributes: Attributes = {};
 
     if (profile === 'datadog-raw') {
       for (const name in record) {
@@ -580,49 +589,30 @@ export function createMapper(options: MappingOptions = {}): (entry: LogEntry) =>
         const rule = ds.rules.get(name);
         if (rule?.action === Action.resourceName) state.zoneName = toJsonTextOrString(value);
         else if (rule?.action === Action.resourceId) state.zoneId = toJsonTextOrString(value);
-        const key = DATADOG_RESERVED.has(name.toLowerCase()) ? `cloudflare.${name}` : name;
-        attributes[key] = value;
-        state.writes++;
+        b.setKey(DATADOG_RESERVED.has(name.toLowerCase()) ? `cloudflare.${name}` : name, value);
       }
     } else {
-      mapFields(ds, record, attributes, state);
+      mapFields(ds, record, state);
       for (const d of ds.derive) {
-        if (d === 'http-url') deriveHttpUrl(record, attributes, state);
-        else deriveFirewallUrl(record, attributes, state);
+        if (d === 'http-url') deriveHttpUrl(record, b);
+        else deriveFirewallUrl(record, b);
       }
     }
 
-    const severity = severityOf(ds.severity, record, attributes);
-    if (severity.errorType !== undefined) {
-      attributes['error.type'] = severity.errorType;
-      state.writes++;
-    }
+    const severity = severityOf(ds.severity, record, b);
+    if (severity.errorType !== undefined) b.set(ID.errorType, severity.errorType);
     if (withUid) {
       const uid = recordUid(ds, entry);
-      if (uid !== undefined) {
-        attributes['log.record.uid'] = uid;
-        state.writes++;
-      }
+      if (uid !== undefined) b.set(ID.uid, uid);
     }
-    if (profile === 'datadog-raw') {
-      attributes.source = 'cloudflare';
-      state.writes++;
-    }
+    if (profile === 'datadog-raw') b.set(ID.source, 'cloudflare');
     const processor = entry.attributes;
     for (const key in processor) {
       const value = processor[key];
       if (value === undefined) continue;
-      attributes[datadog && DATADOG_RESERVED.has(key.toLowerCase()) ? `cloudflare.${key}` : key] = value;
-      state.writes++;
+      b.setKey(datadog && DATADOG_RESERVED.has(key.toLowerCase()) ? `cloudflare.${key}` : key, value);
     }
-    if (state.writes > limit) {
-      const before = state.dropped;
-      const kept = applyBudget(ds, attributes, limit, processor);
-      if (kept !== attributes) {
-        state.dropped = before + (Object.keys(attributes).length - limit);
-        attributes = kept;
-      }
-    }
+    if (b.n > limit) state.dropped += applyBudget(ds, b, limit, processor);
 
     let timeUnixNano = entry.timeUnixNano;
     if (timeUnixNano === undefined) {
@@ -639,7 +629,7 @@ export function createMapper(options: MappingOptions = {}): (entry: LogEntry) =>
     }
 
     const body: AnyValue =
-      bodyMode === 'original' ? entry.raw : bodyMode === 'map' ? record : bodySummary(ds, record, attributes);
+      bodyMode === 'original' ? entry.raw : bodyMode === 'map' ? record : bodySummary(ds, record, b);
 
     entry.log = {
       timeUnixNano,
@@ -648,7 +638,7 @@ export function createMapper(options: MappingOptions = {}): (entry: LogEntry) =>
       severityText: severity.text,
       body,
       eventName: ds.eventName,
-      attributes,
+      attributes: b.build(),
       droppedAttributesCount: state.dropped,
     };
     entry.resource = resourceFor(ds, state.zoneName, state.zoneId);

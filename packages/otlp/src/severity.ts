@@ -1,6 +1,8 @@
 // Severity per dataset (research §5.3): SeverityNumber by the OTel log data model ranges, SeverityText only the
 // bare range names (INFO, WARN, ERROR) so Loki's detected_level and Datadog's status read it correctly.
-import type { Attributes, JsonValue, LogpushRecord } from '@logpush-otel/pipeline';
+import type { JsonValue, LogpushRecord } from '@logpush-otel/pipeline';
+import { staticKeyId } from './attribute-builder.ts';
+import type { AttributeBuilder } from './attribute-builder.ts';
 
 /** A severity decision: number 1..24 (0 unspecified), bare text, and an optional `error.type` value. */
 export interface Severity {
@@ -16,6 +18,8 @@ export function severityText(n: number): Severity['text'] {
   if (n >= 9) return 'INFO';
   return '';
 }
+
+const STATUS_ID = staticKeyId('http.response.status_code');
 
 const UNSPECIFIED: Severity = { number: 0, text: '', errorType: undefined };
 const INFO: Severity = { number: 9, text: 'INFO', errorType: undefined };
@@ -126,7 +130,7 @@ function make(n: number, errorType: string | undefined): Severity {
 export function severityOf(
   rule: 'http_requests' | 'firewall_events' | 'spectrum_events' | 'status' | 'none',
   record: LogpushRecord,
-  attributes: Attributes,
+  attributes: Pick<AttributeBuilder, 'get'>,
 ): Severity {
   switch (rule) {
     case 'http_requests': {
@@ -160,7 +164,7 @@ export function severityOf(
       return make(n, errorType);
     }
     case 'status': {
-      const status = asNumber(attributes['http.response.status_code'] as JsonValue | undefined);
+      const status = asNumber(attributes.get(STATUS_ID) as JsonValue | undefined);
       return status !== undefined && status > 0 ? httpStatusSeverity(status) : UNSPECIFIED;
     }
     default:

@@ -1,5 +1,7 @@
 // The default LogRecord body: a short, stable one-line summary per dataset (research §5.4).
-import type { AnyValue, Attributes, JsonValue, LogpushRecord } from '@logpush-otel/pipeline';
+import type { AnyValue, JsonValue, LogpushRecord } from '@logpush-otel/pipeline';
+import { staticKeyId } from './attribute-builder.ts';
+import type { AttributeBuilder } from './attribute-builder.ts';
 import type { CompiledDataset } from './compile.ts';
 
 function text(value: JsonValue | AnyValue | undefined): string {
@@ -27,7 +29,8 @@ const GENERIC_KEYS = [
   'source.address',
   'destination.address',
   'cloudflare.ray_id',
-] as const;
+].map((key) => [key, staticKeyId(key)] as const);
+const URL_FULL = staticKeyId('url.full');
 
 /**
  * http_requests: `GET https://example.com/a?b=1 200 cache=hit 5123B colo=SJC ray=8f1c2d3e4a5b6c7d`;
@@ -35,7 +38,11 @@ const GENERIC_KEYS = [
  * spectrum_events: `disconnect status=200 tcp 203.0.113.7:51234 -> 198.51.100.4:22 app=<id>`;
  * other datasets: the event name and a few identifying attributes as `key=value`.
  */
-export function bodySummary(ds: CompiledDataset, r: LogpushRecord, attributes: Attributes): string {
+export function bodySummary(
+  ds: CompiledDataset,
+  r: LogpushRecord,
+  attributes: Pick<AttributeBuilder, 'get'>,
+): string {
   const parts: string[] = [];
   const push = (s: string): void => {
     if (s !== '') parts.push(s);
@@ -43,7 +50,7 @@ export function bodySummary(ds: CompiledDataset, r: LogpushRecord, attributes: A
   switch (ds.datasetId) {
     case 'http_requests': {
       push(text(r.ClientRequestMethod));
-      const full = attributes['url.full'];
+      const full = attributes.get(URL_FULL);
       push(typeof full === 'string' ? full : text(r.ClientRequestHost) + text(r.ClientRequestPath));
       const status = text(r.EdgeResponseStatus);
       if (status !== '0') push(status);
@@ -82,8 +89,8 @@ export function bodySummary(ds: CompiledDataset, r: LogpushRecord, attributes: A
     }
     default: {
       push(ds.eventName !== '' ? ds.eventName : `cloudflare.${ds.datasetId}`);
-      for (const key of GENERIC_KEYS) {
-        const value = text(attributes[key]);
+      for (const [key, id] of GENERIC_KEYS) {
+        const value = text(attributes.get(id));
         if (value !== '') push(`${key}=${value}`);
       }
     }

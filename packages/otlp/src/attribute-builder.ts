@@ -1,0 +1,215 @@
+// Builds a record's attributes as parallel arrays (key ids, values) and turns them into a plain object of a cached
+// shape: records with the same key sequence get objects cloned from one template, so V8 keeps them in fast mode
+// (building and iterating a 40-key dictionary-mode object costs several times more).
+import type { AnyValue, Attributes } from '@logpush-otel/pipeline';
+
+const staticIds = new Map<string, number>();
+const dynamicIds = new Map<string, number>();
+const names: string[] = [];
+/** Ids below this are permanent (table keys); dynamic keys (headers, unknown fields...) get ids above it. */
+const STATIC_CAPACITY = 1 << 16;
+const MAX_DYNAMIC = 1 << 15;
+let dynamicGeneration = 0;
+
+/** A permanent id for a key written by the compiled tables. */
+export function staticKeyId(key: string): number {
+  let id = staticIds.get(key);
+  if (id === undefined) {
+    id = staticIds.size;
+    if (id >= STATIC_CAPACITY) throw new RangeError('too many distinct attribute keys in the field tables');
+    staticIds.set(key, id);
+    names[id] = key;
+  }
+  return id;
+}
+
+/** An id for any key: the permanent one if it has one, else a dynamic one (forgotten when too many exist). */
+export function keyId(key: string): number {
+  const id = staticIds.get(key);
+  if (id !== undefined) return id;
+  let dyn = dynamicIds.get(key);
+  if (dyn === undefined) {
+    dyn = STATIC_CAPACITY + dynamicIds.size;
+    dynamicIds.set(key, dyn);
+    names[dyn] = key;
+  }
+  return dyn;
+}
+
+/** The key of an id. */
+export function keyName(id: number): string {
+  return names[id] ?? '';
+}
+
+interface Shape {
+  readonly ids: Int32Array;
+  readonly keys: readonly string[];
+  readonly template: Attributes;
+}
+let shapes = new Map<number, Shape[]>();
+let shapeCount = 0;
+const MAX_SHAPES = 4096;
+
+function forgetDynamic(): void {
+  for (const [key, id] of dynamicIds) if (names[id] === key) names[id] = '';
+  dynamicIds.clear();
+  shapes = new Map();
+  shapeCount = 0;
+  dynamicGeneration++;
+}
+
+/** Collects one record's attributes; `reset()` before each record, `build()` after. Not re-entrant. */
+export class AttributeBuilder {
+  private stamp = new Int32Array(1024);
+  private at = new Int32Array(1024);
+  private dynamicStamp = new Int32Array(256);
+  private dynamicAt = new Int32Array(256);
+  private epoch = 0;
+  ids: number[] = [];
+  values: AnyValue[] = [];
+  n = 0;
+
+  reset(): void {
+    if (dynamicIds.size > MAX_DYNAMIC) forgetDynamic();
+    this.epoch++;
+    if (this.epoch === 0x7fffffff) {
+      this.stamp.fill(0);
+      this.dynamicStamp.fill(0);
+      this.epoch = 1;
+    }
+    this.n = 0;
+  }
+
+  private grow(dynamic: boolean, index: number): void {
+    const old = dynamic ? this.dynamicStamp : this.stamp;
+    let size = old.length * 2;
+    while (size <= index) size *= 2;
+    const stamp = new Int32Array(size);
+    stamp.set(old);
+    const at = new Int32Array(size);
+    at.set(dynamic ? this.dynamicAt : this.at);
+    if (dynamic) {
+      this.dynamicStamp = stamp;
+      this.dynamicAt = at;
+    } else {
+      this.stamp = stamp;
+      this.at = at;
+    }
+  }
+
+  /** Position of `id` in this record, or -1. */
+  indexOf(id: number): number {
+    if (id < STATIC_CAPACITY) {
+      return id < this.stamp.length && this.stamp[id] === this.epoch ? (this.at[id] ?? -1) : -1;
+    }
+    const d = id - STATIC_CAPACITY;
+    return d < this.dynamicStamp.length && this.dynamicStamp[d] === this.epoch
+      ? (this.dynamicAt[d] ?? -1)
+      : -1;
+  }
+
+  /** Sets (or overwrites, keeping its position) the attribute `id`. */
+  set(id: number, value: AnyValue): void {
+    const existing = this.indexOf(id);
+    if (existing >= 0) {
+      this.values[existing] = value;
+      return;
+    }
+    if (id < STATIC_CAPACITY) {
+      if (id >= this.stamp.length) this.grow(false, id);
+      this.stamp[id] = this.epoch;
+      this.at[id] = this.n;
+    } else {
+      const d = id - STATIC_CAPACITY;
+      if (d >= this.dynamicStamp.length) this.grow(true, d);
+      this.dynamicStamp[d] = this.epoch;
+      this.dynamicAt[d] = this.n;
+    }
+    this.ids[this.n] = id;
+    this.values[this.n] = value;
+    this.n++;
+  }
+
+  setKey(key: string, value: AnyValue): void {
+    this.set(keyId(key), value);
+  }
+
+  has(id: number): boolean {
+    return this.indexOf(id) >= 0;
+  }
+
+  get(id: number): AnyValue | undefined {
+    const i = this.indexOf(id);
+    return i >= 0 ? this.values[i] : undefined;
+  }
+
+  /** Keeps only the attributes at the given positions (ascending), e.g. after an attribute budget. */
+  keepOnly(positions: readonly number[]): void {
+    const ids = positions.map((p) => this.ids[p] ?? 0);
+    const values = positions.map((p) => this.values[p] ?? null);
+    this.epoch++;
+    this.n = 0;
+    for (let i = 0; i < ids.length; i++) this.set(ids[i] ?? 0, values[i] ?? null);
+  }
+
+  /** The attributes as a plain object, keys in insertion order (integer-like keys first, as JS orders them). */
+  build(): Attributes {
+    const n = this.n;
+    const ids = this.ids;
+    let h = n;
+    for (let i = 0; i < n; i++) h = Math.imul(h ^ (ids[i] ?? 0), 0x9e3779b1) >>> 0;
+    const list = shapes.get(h);
+    let shape: Shape | undefined;
+    if (list !== undefined) {
+      for (const candidate of list) {
+        const c = candidate.ids;
+        if (c.length !== n) continue;
+        let same = true;
+        for (let i = 0; i < n; i++) {
+          if (c[i] !== ids[i]) {
+            same = false;
+            break;
+          }
+        }
+        if (same) {
+          shape = candidate;
+          break;
+        }
+      }
+    }
+    const values = this.values;
+    if (shape === undefined) {
+      const keys: string[] = [];
+      for (let i = 0; i < n; i++) keys.push(keyName(ids[i] ?? 0));
+      if (shapeCount >= MAX_SHAPES) {
+        const out: Attributes = {};
+        for (let i = 0; i < n; i++) out[keys[i] ?? ''] = values[i] ?? null;
+        return out;
+      }
+      // JSON.parse creates fast-mode objects (and makes `__proto__` an ordinary own key).
+      const template = JSON.parse(
+        `{${keys.map((k) => `${JSON.stringify(k)}:null`).join(',')}}`,
+      ) as Attributes;
+      // Generalise every field's representation once (double, string, null), so that storing any value type
+      // into clones never deprecates the shared hidden class.
+      for (const k of keys) {
+        template[k] = 0.5;
+        template[k] = '';
+        template[k] = null;
+      }
+      shape = { ids: Int32Array.from(ids.slice(0, n)), keys, template };
+      if (list === undefined) shapes.set(h, [shape]);
+      else list.push(shape);
+      shapeCount++;
+    }
+    const out: Attributes = { ...shape.template };
+    const keys = shape.keys;
+    for (let i = 0; i < n; i++) out[keys[i] ?? ''] = values[i] ?? null;
+    return out;
+  }
+
+  /** Generation of the dynamic key ids (changes when they are forgotten); for caches of dynamic ids. */
+  static get generation(): number {
+    return dynamicGeneration;
+  }
+}
