@@ -83,6 +83,13 @@ export interface OtlpReceiverOptions {
   readonly decode?: 'full' | 'count';
   /** Port to listen on (default 0: an ephemeral port). */
   readonly port?: number;
+  /**
+   * `full` mode only. false: decode every request but keep neither bodies nor records in `requests` (so
+   * `records()` stays empty); use {@link onAccepted} to look at them. For large runs. Default true.
+   */
+  readonly retain?: boolean;
+  /** Called with the decoded records of every request answered with 2xx, as it is answered. */
+  readonly onAccepted?: (records: readonly DecodedLogRecord[], request: ReceivedRequest) => void;
 }
 
 /** A running loopback receiver. */
@@ -346,6 +353,7 @@ function headerString(value: string | string[] | undefined): string {
  */
 export async function startOtlpReceiver(options: OtlpReceiverOptions = {}): Promise<OtlpReceiver> {
   const mode = options.decode ?? 'full';
+  const retain = options.retain ?? true;
   await loadOtlpProtos();
   const requests: ReceivedRequest[] = [];
   let plan: (n: number) => PlannedResponse | undefined = () => undefined;
@@ -361,7 +369,12 @@ export async function startOtlpReceiver(options: OtlpReceiverOptions = {}): Prom
     for (const w of [...waiters]) w();
   }
 
-  function answer(res: ServerResponse, record: ReceivedRequest, response: PlannedResponse): void {
+  function answer(
+    res: ServerResponse,
+    record: ReceivedRequest,
+    decoded: readonly DecodedLogRecord[],
+    response: PlannedResponse,
+  ): void {
     const send = (): void => {
       inFlight--;
       if (res.destroyed) return;
@@ -382,6 +395,7 @@ export async function startOtlpReceiver(options: OtlpReceiverOptions = {}): Prom
       record.status = response.status;
       if (response.status >= 200 && response.status < 300) {
         accepted += record.recordCount;
+        options.onAccepted?.(decoded, record);
         notify();
       }
       res.writeHead(response.status, headers);
@@ -448,16 +462,16 @@ export async function startOtlpReceiver(options: OtlpReceiverOptions = {}): Prom
       contentType,
       contentEncoding,
       wireBytes: wire.length,
-      body,
+      body: retain ? body : new Uint8Array(0),
       recordCount,
-      records,
+      records: retain ? records : [],
       decodeError,
       receivedAt,
       status: 0,
     };
     requests.push(record);
     notify();
-    answer(res, record, refusal ?? plan(index) ?? { status: 200 });
+    answer(res, record, records, refusal ?? plan(index) ?? { status: 200 });
   }
 
   const server = createServer({ keepAlive: true }, (req, res) => {

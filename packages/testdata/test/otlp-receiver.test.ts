@@ -224,6 +224,27 @@ describe('startOtlpReceiver', () => {
     );
   });
 
+  it('hands accepted records to onAccepted and keeps nothing when retain is false', async () => {
+    const seen: string[] = [];
+    receiver = await startOtlpReceiver({
+      retain: false,
+      onAccepted: (records, request) => {
+        for (const r of records) seen.push(`${request.index}:${r.attributes['cloudflare.ray_id'] as string}`);
+      },
+    });
+    receiver.respondWith((n) => (n === 0 ? { status: 503 } : undefined));
+    await loadOtlpProtos();
+    const proto = encodeOtlpMessage(REQUEST_TYPE, requestObject(2));
+    expect((await post(receiver.url, proto, PROTO)).status).toBe(503);
+    expect((await post(receiver.url, proto, PROTO)).status).toBe(200);
+    expect(seen).toEqual(['1:ray0', '1:ray1']);
+    expect(receiver.records()).toEqual([]);
+    expect(receiver.requests.map((r) => [r.recordCount, r.body.length])).toEqual([
+      [2, 0],
+      [2, 0],
+    ]);
+  });
+
   it('counts records without decoding them in count mode', async () => {
     receiver = await startOtlpReceiver({ decode: 'count' });
     await loadOtlpProtos();
