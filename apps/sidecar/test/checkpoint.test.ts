@@ -109,7 +109,7 @@ describe('CheckpointStore', () => {
     const again = await CheckpointStore.open(dir, 'logpush_file/edge');
     expect(again.get('a')?.offset).toBe(100);
     expect(again.get('b')?.offset).toBe(200);
-    expect(await readdir(dir)).toEqual([checkpointFileName('logpush_file/edge')]);
+    expect(await readdir(dir)).toEqual([`${checkpointFileName('logpush_file/edge')}.journal`]);
     expect(checkpointFileName('logpush_file/edge')).toBe('logpush_file_edge.checkpoints.json');
   });
 
@@ -124,9 +124,66 @@ describe('CheckpointStore', () => {
       flushes.push(store.flush());
     }
     await Promise.all(flushes);
-    const doc = JSON.parse(await readFile(store.file, 'utf8')) as { files: FileCheckpoint[] };
-    expect(doc.files[0]?.offset).toBe(500);
     expect(store.dirty).toBe(false);
+    await store.close();
+    const again = await CheckpointStore.open(dir, 'r');
+    expect(again.get('a')?.offset).toBe(500);
+    await again.close();
+  });
+
+  it('appends only changed entries to a journal and folds it into the snapshot once it grows', async () => {
+    const dir = await tempDir();
+    const store = await CheckpointStore.open(dir, 'r');
+    for (let i = 0; i < 2000; i++) store.set(entry(`done-${i}`, 1000));
+    await store.flush();
+    const journalAfterFirst = (await readFile(store.journalFile, 'utf8')).length;
+    const busy = entry('busy', 0);
+    for (let i = 1; i <= 20; i++) {
+      busy.offset = i * 10;
+      store.set(busy);
+      await store.flush();
+    }
+    // Each of those flushes appended one line, not 2001 entries.
+    const grown = (await readFile(store.journalFile, 'utf8')).length - journalAfterFirst;
+    expect(grown).toBeLessThan(20 * 400);
+    // Enough appends fold the journal into a snapshot.
+    for (let i = 0; i < 2000; i++) {
+      busy.offset += 1;
+      store.set(busy);
+      await store.flush();
+    }
+    const snapshot = JSON.parse(await readFile(store.file, 'utf8')) as { files: FileCheckpoint[] };
+    expect(snapshot.files.length).toBe(2001);
+    await store.close();
+    const again = await CheckpointStore.open(dir, 'r');
+    expect(again.get('busy')?.offset).toBe(busy.offset);
+    expect(again.get('done-1999')?.offset).toBe(1000);
+    await again.close();
+  });
+
+  it('ignores a torn last journal line and never moves an entry back when replaying an older journal', async () => {
+    const dir = await tempDir();
+    const store = await CheckpointStore.open(dir, 'r');
+    const e = entry('a', 100);
+    store.set(e);
+    await store.flush();
+    e.offset = 200;
+    store.set(e);
+    await store.flush();
+    await store.close();
+    const journal = await readFile(store.journalFile, 'utf8');
+    // A crash in the middle of the next append.
+    await writeFile(store.journalFile, journal + '{"set":{"id":"a","offs');
+    const again = await CheckpointStore.open(dir, 'r');
+    expect(again.get('a')?.offset).toBe(200);
+    await again.close();
+    // A snapshot newer than the journal (crash between snapshot rename and journal truncation).
+    const newer = { ...e, offset: 300, version: 99 };
+    await writeFile(store.file, JSON.stringify({ version: 1, files: [newer] }));
+    await writeFile(store.journalFile, journal);
+    const third = await CheckpointStore.open(dir, 'r');
+    expect(third.get('a')?.offset).toBe(300);
+    await third.close();
   });
 
   it('refuses a corrupt checkpoint file instead of silently starting over, and ignores a stale temp file', async () => {

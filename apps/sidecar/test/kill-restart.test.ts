@@ -13,8 +13,7 @@ import { writeLogpushDirectory } from '@logpush-otel/testdata/generator';
 import { startOtlpReceiver } from '@logpush-otel/testdata/otlp-receiver';
 import type { OtlpReceiver } from '@logpush-otel/testdata/otlp-receiver';
 import { afterEach, describe, expect, it } from 'vitest';
-import { checkpointFileName } from '../src/checkpoint/index.ts';
-import type { FileCheckpoint } from '../src/checkpoint/index.ts';
+import { CheckpointStore } from '../src/checkpoint/index.ts';
 import { until } from './helpers/receiver-harness.ts';
 
 const bin = fileURLToPath(new URL('../bin/logpush-otel.js', import.meta.url));
@@ -152,10 +151,9 @@ storage:
     const firstRun = b.records().map(bodyText);
     expect(firstRun.length).toBeGreaterThan(0);
     expect(firstRun.length).toBeLessThan(origins.size);
-    const cpText = await readFile(join(state, 'checkpoints', checkpointFileName('logpush_file')), 'utf8');
-    const saved = new Map(
-      (JSON.parse(cpText) as { files: FileCheckpoint[] }).files.map((c) => [c.path, c] as const),
-    );
+    const store = await CheckpointStore.open(join(state, 'checkpoints'), 'logpush_file');
+    const saved = new Map([...store.entries()].map((c) => [c.path, c] as const));
+    await store.close();
 
     // Second run: the backend answers everything; --once exits when all that exists is acknowledged.
     const before = b.records().length;

@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { createGzip, constants as zlibConstants } from 'node:zlib';
 import { afterEach, describe, expect, it } from 'vitest';
 import { PermanentError } from '@logpush-otel/pipeline';
-import { checkpointFileName } from '../src/checkpoint/index.ts';
+import { CheckpointStore } from '../src/checkpoint/index.ts';
 import type { FileCheckpoint } from '../src/checkpoint/index.ts';
 import {
   gzipText,
@@ -55,9 +55,12 @@ async function setup(
   return { dir, state, start };
 }
 
+/** The checkpoints on disk, as a restarted receiver would load them. */
 async function checkpoints(state: string): Promise<FileCheckpoint[]> {
-  const text = await readFile(join(state, 'checkpoints', checkpointFileName('logpush_file')), 'utf8');
-  return (JSON.parse(text) as { files: FileCheckpoint[] }).files;
+  const store = await CheckpointStore.open(join(state, 'checkpoints'), 'logpush_file');
+  const entries = [...store.entries()];
+  await store.close();
+  return entries;
 }
 
 describe('logpush_file receiver', () => {

@@ -1,7 +1,11 @@
-// Durable per-file checkpoints for one receiver: a single JSON document replaced atomically (write a temp
-// file, fsync it, rename it over the old one, fsync the directory), so a crash leaves the old or the new
-// version, never a torn one.
+// Durable per-file checkpoints for one receiver. Two files: a snapshot of every entry, replaced atomically
+// (write a temp file, fsync, rename, fsync the directory), and a journal of the entries changed since, appended
+// and fsynced on every flush. A flush therefore costs a small append even when thousands of finished files are
+// remembered; the journal is folded into a new snapshot once it grows past the snapshot's size. Every entry
+// carries a version, so replaying the journal over a newer snapshot (a crash between the two steps of a
+// compaction) never moves an entry back; a torn last journal line (a crash mid-append) is ignored.
 import { mkdir, open, readFile, rename, rm } from 'node:fs/promises';
+import type { FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fsyncDirectory } from '../dead-letter.ts';
 
@@ -32,6 +36,8 @@ export interface FileCheckpoint {
   seenAt: number;
   /** Unix ms of the last change of this entry. */
   updatedAt: number;
+  /** Store-wide change counter of the last change (orders journal lines against the snapshot). */
+  version?: number;
 }
 
 interface CheckpointDocument {
@@ -39,21 +45,32 @@ interface CheckpointDocument {
   files: FileCheckpoint[];
 }
 
-/** The file name of the checkpoints of receiver `name` (sanitised to a safe file name). */
+type JournalLine = { set: FileCheckpoint } | { delete: string; version: number };
+
+/** The snapshot file name of the checkpoints of receiver `name` (sanitised to a safe file name). */
 export function checkpointFileName(name: string): string {
   return `${name.replace(/[^A-Za-z0-9._-]+/g, '_')}.checkpoints.json`;
 }
 
+const MIN_JOURNAL_BYTES = 256 * 1024;
+
 /**
- * The checkpoints of one receiver, kept in memory and saved to `<dir>/<name>.checkpoints.json`. Callers change
- * entries with `set`/`delete` and call `flush()`; flushes are serialised and coalesced (a flush requested
- * while one is running runs once more afterwards). `flush` resolves once the state at call time is durable.
+ * The checkpoints of one receiver, kept in memory and saved under `dir`: `<name>.checkpoints.json` (snapshot)
+ * and `<name>.checkpoints.json.journal`. Callers change entries with `set`/`delete` and call `flush()`; flushes
+ * are serialised and coalesced (a flush requested while one is running runs once more afterwards). `flush`
+ * resolves once every change made before the call is durable.
  */
 export class CheckpointStore {
   readonly file: string;
+  readonly journalFile: string;
   readonly dir: string;
   #entries = new Map<string, FileCheckpoint>();
-  #dirty = false;
+  #changed = new Set<string>();
+  #deleted = new Map<string, number>();
+  #version = 0;
+  #journal: FileHandle | undefined;
+  #journalBytes = 0;
+  #snapshotBytes = 0;
   #running: Promise<void> | undefined;
   #again: Promise<void> | undefined;
   #lastFlushAt = Date.now();
@@ -61,23 +78,19 @@ export class CheckpointStore {
   private constructor(dir: string, name: string) {
     this.dir = dir;
     this.file = join(dir, checkpointFileName(name));
+    this.journalFile = `${this.file}.journal`;
   }
 
   /**
    * Opens (creating the directory if needed) and loads the checkpoints of receiver `name` in `dir`. Rejects
-   * when the directory cannot be created or the file is not a checkpoint document (it is never overwritten
+   * when the directory cannot be created or the snapshot is not a checkpoint document (it is never overwritten
    * then: move it away to start over).
    */
   static async open(dir: string, name: string): Promise<CheckpointStore> {
     const store = new CheckpointStore(dir, name);
     await mkdir(dir, { recursive: true });
     await rm(`${store.file}.tmp`, { force: true });
-    let text: string | undefined;
-    try {
-      text = await readFile(store.file, 'utf8');
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
-    }
+    const text = await readIfExists(store.file);
     if (text !== undefined) {
       let doc: unknown;
       try {
@@ -93,9 +106,42 @@ export class CheckpointStore {
           `checkpoint file ${store.file} is not a version 1 checkpoint document; move it away to read every file again`,
         );
       }
-      for (const entry of doc.files) store.#entries.set(entry.id, entry);
+      for (const entry of doc.files) store.#load(entry);
+      store.#snapshotBytes = text.length;
+    }
+    const journal = await readIfExists(store.journalFile);
+    if (journal !== undefined) {
+      for (const line of journal.split('\n')) {
+        if (line === '') continue;
+        let parsed: unknown;
+        try {
+          parsed = JSON.parse(line);
+        } catch {
+          break; // a torn last line: the append it belonged to never completed
+        }
+        store.#replay(parsed);
+      }
+      store.#journalBytes = journal.length;
     }
     return store;
+  }
+
+  #load(entry: FileCheckpoint): void {
+    this.#entries.set(entry.id, entry);
+    if ((entry.version ?? 0) > this.#version) this.#version = entry.version ?? 0;
+  }
+
+  #replay(line: unknown): void {
+    if (typeof line !== 'object' || line === null) return;
+    const l = line as Partial<{ set: unknown; delete: unknown; version: unknown }>;
+    if (l.set !== undefined && isEntry(l.set)) {
+      const current = this.#entries.get(l.set.id);
+      if (current === undefined || (current.version ?? 0) < (l.set.version ?? 0)) this.#load(l.set);
+    } else if (typeof l.delete === 'string' && typeof l.version === 'number') {
+      const current = this.#entries.get(l.delete);
+      if (current !== undefined && (current.version ?? 0) < l.version) this.#entries.delete(l.delete);
+      if (l.version > this.#version) this.#version = l.version;
+    }
   }
 
   /** Unix ms of the last completed flush (or of opening). */
@@ -103,7 +149,7 @@ export class CheckpointStore {
     return this.#lastFlushAt;
   }
 
-  /** Every entry (live objects: change them, then `set` or `touch`, then `flush`). */
+  /** Every entry (live objects: change them, then `set`, then `flush`). */
   entries(): IterableIterator<FileCheckpoint> {
     return this.#entries.values();
   }
@@ -112,28 +158,27 @@ export class CheckpointStore {
     return this.#entries.get(id);
   }
 
-  /** Adds or replaces an entry and marks the store dirty. */
+  /** Adds or replaces an entry (or records in-place changes of it) and marks it for the next flush. */
   set(entry: FileCheckpoint): void {
     entry.updatedAt = Date.now();
+    entry.version = ++this.#version;
     this.#entries.set(entry.id, entry);
-    this.#dirty = true;
-  }
-
-  /** Marks the store dirty after in-place changes of entries. */
-  touch(): void {
-    this.#dirty = true;
+    this.#deleted.delete(entry.id);
+    this.#changed.add(entry.id);
   }
 
   delete(id: string): void {
-    if (this.#entries.delete(id)) this.#dirty = true;
+    if (!this.#entries.delete(id)) return;
+    this.#changed.delete(id);
+    this.#deleted.set(id, ++this.#version);
   }
 
   /** Whether there are changes not yet flushed. */
   get dirty(): boolean {
-    return this.#dirty;
+    return this.#changed.size > 0 || this.#deleted.size > 0;
   }
 
-  /** Writes the current state durably; resolves when every change made before the call is on disk. */
+  /** Writes the changes durably; resolves when every change made before the call is on disk. */
   flush(): Promise<void> {
     if (this.#running === undefined) {
       this.#running = this.#write().finally(() => {
@@ -151,50 +196,103 @@ export class CheckpointStore {
     return this.#again;
   }
 
+  /** Closes the journal file. The store can still be flushed afterwards (it reopens it). */
+  async close(): Promise<void> {
+    await this.#running?.catch(() => undefined);
+    const journal = this.#journal;
+    this.#journal = undefined;
+    await journal?.close();
+  }
+
   async #write(): Promise<void> {
-    if (!this.#dirty) return;
-    this.#dirty = false;
-    const doc: CheckpointDocument = { version: 1, files: [...this.#entries.values()] };
-    const text = JSON.stringify(doc, null, 1) + '\n';
-    const tmp = `${this.file}.tmp`;
+    if (!this.dirty) return;
+    const changed = [...this.#changed];
+    const deleted = [...this.#deleted];
+    this.#changed.clear();
+    this.#deleted.clear();
     try {
-      const handle = await open(tmp, 'w');
-      try {
-        await handle.writeFile(text, 'utf8');
-        await handle.sync();
-      } finally {
-        await handle.close();
-      }
-      await rename(tmp, this.file);
-      await fsyncDirectory(this.dir);
+      if (this.#journalBytes > Math.max(MIN_JOURNAL_BYTES, this.#snapshotBytes)) await this.#compact();
+      else await this.#append(changed, deleted);
       this.#lastFlushAt = Date.now();
     } catch (error) {
-      this.#dirty = true;
+      // Not on disk: keep them for the next flush.
+      for (const id of changed) if (this.#entries.has(id)) this.#changed.add(id);
+      for (const [id, v] of deleted) if (!this.#entries.has(id)) this.#deleted.set(id, v);
       throw new Error(`could not save checkpoints to ${this.file}: ${(error as Error).message}`, {
         cause: error,
       });
     }
   }
+
+  async #append(changed: readonly string[], deleted: readonly (readonly [string, number])[]): Promise<void> {
+    let text = '';
+    for (const id of changed) {
+      const entry = this.#entries.get(id);
+      if (entry !== undefined) text += JSON.stringify({ set: entry } satisfies JournalLine) + '\n';
+    }
+    for (const [id, version] of deleted)
+      text += JSON.stringify({ delete: id, version } satisfies JournalLine) + '\n';
+    if (text === '') return;
+    if (this.#journal === undefined) {
+      this.#journal = await open(this.journalFile, 'a');
+      await fsyncDirectory(this.dir);
+    }
+    await this.#journal.appendFile(text, 'utf8');
+    await this.#journal.datasync();
+    this.#journalBytes += text.length;
+  }
+
+  /** Writes a snapshot of every entry, then empties the journal. */
+  async #compact(): Promise<void> {
+    const doc: CheckpointDocument = { version: 1, files: [...this.#entries.values()] };
+    const text = JSON.stringify(doc) + '\n';
+    const tmp = `${this.file}.tmp`;
+    const handle = await open(tmp, 'w');
+    try {
+      await handle.writeFile(text, 'utf8');
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+    await rename(tmp, this.file);
+    await fsyncDirectory(this.dir);
+    this.#snapshotBytes = text.length;
+    // Lines already in the journal are older than the snapshot (versions tell), so emptying it is safe.
+    if (this.#journal === undefined) this.#journal = await open(this.journalFile, 'a');
+    await this.#journal.truncate(0);
+    await this.#journal.datasync();
+    this.#journalBytes = 0;
+  }
+}
+
+async function readIfExists(path: string): Promise<string | undefined> {
+  try {
+    return await readFile(path, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw error;
+  }
+}
+
+function isEntry(f: unknown): f is FileCheckpoint {
+  if (typeof f !== 'object' || f === null) return false;
+  const e = f as Record<string, unknown>;
+  return (
+    typeof e['id'] === 'string' &&
+    typeof e['path'] === 'string' &&
+    typeof e['dev'] === 'number' &&
+    typeof e['ino'] === 'number' &&
+    typeof e['fingerprint'] === 'string' &&
+    typeof e['fingerprintLength'] === 'number' &&
+    typeof e['offset'] === 'number' &&
+    typeof e['line'] === 'number' &&
+    typeof e['done'] === 'boolean' &&
+    typeof e['size'] === 'number'
+  );
 }
 
 function isDocument(doc: unknown): doc is CheckpointDocument {
   if (typeof doc !== 'object' || doc === null) return false;
   const d = doc as { version?: unknown; files?: unknown };
-  if (d.version !== 1 || !Array.isArray(d.files)) return false;
-  return d.files.every((f: unknown) => {
-    if (typeof f !== 'object' || f === null) return false;
-    const e = f as Record<string, unknown>;
-    return (
-      typeof e['id'] === 'string' &&
-      typeof e['path'] === 'string' &&
-      typeof e['dev'] === 'number' &&
-      typeof e['ino'] === 'number' &&
-      typeof e['fingerprint'] === 'string' &&
-      typeof e['fingerprintLength'] === 'number' &&
-      typeof e['offset'] === 'number' &&
-      typeof e['line'] === 'number' &&
-      typeof e['done'] === 'boolean' &&
-      typeof e['size'] === 'number'
-    );
-  });
+  return d.version === 1 && Array.isArray(d.files) && d.files.every(isEntry);
 }

@@ -214,7 +214,11 @@ export class LogpushFileReceiver implements Receiver {
     await Promise.race([settle, new Promise<void>((r) => (timer = setTimeout(r, 30_000)))]);
     clearTimeout(timer);
     for (const w of this.#drainWaiters.splice(0)) w.reject(new Error(`${this.#component} was shut down`));
-    if (this.#store !== undefined) await this.#flushCheckpoints();
+    if (this.#store !== undefined) {
+      await this.#flushing;
+      await this.#flushCheckpoints();
+      await this.#store.close();
+    }
     this.#metrics.openFiles.set(0, this.#labels);
   }
 
@@ -410,7 +414,7 @@ export class LogpushFileReceiver implements Receiver {
         });
         f.path = path;
         f.cp.path = path;
-        store.touch();
+        store.set(f.cp);
       }
       let rewritten = st.size < f.size || (f.gzip === false && st.size < f.cp.offset);
       if (!rewritten && f.cp.fingerprintLength < fpSize && st.size > f.cp.fingerprintLength) {
@@ -418,7 +422,7 @@ export class LogpushFileReceiver implements Receiver {
         if (matchesPrefix(head, f.cp.fingerprint, f.cp.fingerprintLength)) {
           f.cp.fingerprint = fingerprintOf(head);
           f.cp.fingerprintLength = head.length;
-          store.touch();
+          store.set(f.cp);
         } else rewritten = true;
       }
       if (rewritten) {
