@@ -30,6 +30,8 @@ const { values: args } = parseArgs({
     'skip-e2e': { type: 'boolean', default: false },
     compression: { type: 'string', default: 'gzip' },
     'data-dir': { type: 'string' },
+    /** Extra node flags for the sidecar child, e.g. --node-flags=--max-old-space-size=160 */
+    'node-flags': { type: 'string', default: '' },
   },
 });
 
@@ -160,9 +162,14 @@ interface SidecarRun {
 /** Runs `logpush-otel run --config <config> --once`; `during` runs while it is alive (with its pid). */
 async function runSidecar(config: string, during?: (pid: number) => Promise<void>): Promise<SidecarRun> {
   const t0 = performance.now();
-  const child = spawn(process.execPath, ['--import', PRELOAD, BIN, 'run', '--config', config, '--once'], {
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
+  const nodeFlags = (args['node-flags'] ?? '').split(' ').filter((f) => f !== '');
+  const child = spawn(
+    process.execPath,
+    [...nodeFlags, '--import', PRELOAD, BIN, 'run', '--config', config, '--once'],
+    {
+      stdio: ['ignore', 'ignore', 'pipe'],
+    },
+  );
   let stderr = '';
   child.stderr.setEncoding('utf8');
   child.stderr.on('data', (s: string) => {
@@ -189,7 +196,6 @@ function writeConfig(dir: string, work: string, receiver: OtlpReceiver): string 
       'receivers:',
       '  logpush_file:',
       `    directory: ${JSON.stringify(dir)}`,
-      `    checkpoint_dir: ${JSON.stringify(join(work, 'checkpoints'))}`,
       '    dataset: http_requests',
       'processors:',
       '  cloudflare: {}',
@@ -203,10 +209,29 @@ function writeConfig(dir: string, work: string, receiver: OtlpReceiver): string 
       '      receivers: [logpush_file]',
       '      processors: [cloudflare]',
       '      exporters: [otlp]',
+      '  telemetry:',
+      '    metrics:',
+      "      address: ''",
+      'storage:',
+      `  directory: ${JSON.stringify(join(work, 'state'))}`,
       '',
     ].join('\n'),
   );
   return path;
+}
+
+/** The first dead letter written under `work` (and how many), to explain a run that did not deliver everything. */
+function deadLetterSummary(work: string): string {
+  const dir = join(work, 'state', 'dead-letters');
+  if (!existsSync(dir)) return 'no dead letters';
+  const lines = readdirSync(dir).flatMap((f) =>
+    readFileSync(join(dir, f), 'utf8')
+      .split('\n')
+      .filter((l) => l !== ''),
+  );
+  if (lines.length === 0) return 'no dead letters';
+  const first = JSON.parse(lines[0] ?? '{}') as { reason?: string };
+  return `${lines.length} dead letters, first reason: ${first.reason ?? '?'}`;
 }
 
 function mb(kb: number | undefined): string {
@@ -273,7 +298,8 @@ async function main(): Promise<void> {
       );
       if (STALL_SECONDS < 60)
         console.log('  (short stall; the issue asks for 60 s: pass --stall-seconds 60)');
-      if (run.exitCode !== 0) console.log(`  sidecar stderr (tail):\n${run.stderrTail}`);
+      if (run.exitCode !== 0)
+        console.log(`  ${deadLetterSummary(work)}; sidecar stderr (tail):\n${run.stderrTail}`);
     } finally {
       await receiver.close();
       await rm(work, { recursive: true, force: true });
