@@ -1,7 +1,7 @@
 // The reference services: locating (building on demand) and starting the OpenTelemetry Collector and
 // VictoriaLogs on loopback, each in its own temporary directory with its log kept there.
 import { spawnSync } from 'node:child_process';
-import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -85,6 +85,7 @@ export async function startCollectorWithConfig(
   options: { readonly name?: string; readonly waitPort?: number; readonly timeoutMs?: number } = {},
 ): Promise<ManagedProcess> {
   const configFile = join(dir, 'otelcol.yaml');
+  await mkdir(dir, { recursive: true });
   await writeFile(configFile, `${JSON.stringify(config, null, 2)}\n`);
   const proc = startProcess({
     name: options.name ?? 'otelcol',

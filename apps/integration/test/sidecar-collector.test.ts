@@ -31,7 +31,8 @@ function expectSemanticHttpAttributes(
 ): void {
   const byRay = new Map<string, CollectedRecord>();
   for (const r of records) {
-    if (r.eventName === EVENT_NAMES.http_requests) byRay.set(String(r.attributes['cloudflare.ray_id']), r);
+    const ray = r.attributes['cloudflare.ray_id'];
+    if (r.eventName === EVENT_NAMES.http_requests && typeof ray === 'string') byRay.set(ray, r);
   }
   let checked = 0;
   for (const input of inputs) {
