@@ -1,0 +1,315 @@
+// `logpush-otel convert`: Logpush files (plain or gzip, NDJSON or CSV) to OTLP/JSON lines or length-delimited
+// OTLP protobuf on stdout, without any backend. Rejected lines go to --errors with their reasons.
+import { once } from 'node:events';
+import { createReadStream, createWriteStream, statSync } from 'node:fs';
+import type { Writable } from 'node:stream';
+import { parseArgs } from 'node:util';
+import { createMapper, encodeLogsJson, encodeLogsProto } from '@logpush-otel/otlp';
+import type { MappingOptions } from '@logpush-otel/otlp';
+import { parseBatches } from '@logpush-otel/parser';
+import type { ParseError, ParseSummary } from '@logpush-otel/parser';
+import type { Attributes, LogEntry } from '@logpush-otel/pipeline';
+import { getDataset } from '@logpush-otel/schema';
+
+/** One line for `logpush-otel --help`. */
+export const summary = 'Convert Logpush files to OTLP/JSON or OTLP protobuf on stdout';
+
+/** The complete --help text. */
+export const usage = `Usage: logpush-otel convert [FILE...|-] [options]
+
+Reads Cloudflare Logpush files (plain or gzip, detected by magic bytes; NDJSON, CSV with a header line, or a JSON
+array, detected from the content) and writes OpenTelemetry logs to stdout:
+  otlp-json   one OTLP/JSON ExportLogsServiceRequest per line (the layout of the Collector's file exporter)
+  otlp-proto  length-delimited protobuf ExportLogsServiceRequests (each message preceded by its byte length as a
+              protobuf varint)
+Records are converted with semantic-convention attributes, exact nanosecond timestamps and severities (see
+docs/mapping.md). With no FILE, or when FILE is -, reads standard input.
+
+Options:
+  --dataset auto|<id>     Logpush dataset of the input: a dataset id (http_requests, firewall_events,
+                          spectrum_events, gateway_dns, ...) or alias (Cloudflare.HttpRequest). Default auto: detect
+                          it from the first record's fields (per file).
+  --format otlp-json|otlp-proto
+                          Output format. Default otlp-json.
+  --body summary|original|map
+                          LogRecord body: a one-line summary (default), the original line, or the record as a map.
+  --profile default|loki|datadog|datadog-raw
+                          Attribute profile. loki: attribute budget 110 (Loki's 128 structured-metadata entries);
+                          datadog: no attribute named like a Datadog reserved attribute (status, message,
+                          service...); datadog-raw: Cloudflare's raw field names plus source=cloudflare, for
+                          Datadog's own Cloudflare pipeline. Default default.
+  --batch-size N          Records per ExportLogsServiceRequest (default 1000).
+  --attribute-limit N     Most attributes per record (default 120; 110 with --profile loki).
+  --service-name NAME     Resource service.name (default: OTEL_SERVICE_NAME, else cloudflare).
+  --errors FILE           Write rejected lines to FILE (default: standard error), one JSON object per line:
+                          {"source","line","offset","code","reason","field"?,"raw"}.
+  -h, --help              Show this help.
+
+Environment:
+  OTEL_SERVICE_NAME         default for --service-name
+  OTEL_RESOURCE_ATTRIBUTES  extra resource attributes, key1=value1,key2=value2 (values percent-decoded)
+
+A summary (files, lines, records converted, lines rejected, requests written) is printed on standard error.
+
+Exit status:
+  0  every line converted
+  1  failure (an input file cannot be opened, or an output cannot be written)
+  2  usage error (unknown option, invalid value, unknown dataset)
+  3  some lines were rejected (see --errors); the others were converted
+
+Examples:
+  logpush-otel convert 20240101T000000Z_20240101T000500Z_abc.log.gz > out.otlp.jsonl
+  zcat http.log.gz | logpush-otel convert --dataset http_requests --profile loki -
+  logpush-otel convert --format otlp-proto --errors rejected.jsonl logs/*.log.gz > out.otlp.bin
+`;
+
+class UsageError extends Error {}
+
+const FORMATS = ['otlp-json', 'otlp-proto'] as const;
+const BODIES = ['summary', 'original', 'map'] as const;
+const PROFILES = ['default', 'loki', 'datadog', 'datadog-raw'] as const;
+
+function oneOf<T extends string>(
+  name: string,
+  value: string | undefined,
+  allowed: readonly T[],
+  fallback: T,
+): T {
+  if (value === undefined) return fallback;
+  if ((allowed as readonly string[]).includes(value)) return value as T;
+  throw new UsageError(`--${name} must be one of ${allowed.join(', ')}; got '${value}'`);
+}
+
+function positiveInt(
+  name: string,
+  value: string | undefined,
+  fallback: number | undefined,
+): number | undefined {
+  if (value === undefined) return fallback;
+  if (!/^\d+$/.test(value) || Number(value) < 1) {
+    throw new UsageError(`--${name} must be a positive integer; got '${value}'`);
+  }
+  return Number(value);
+}
+
+/** Parses OTEL_RESOURCE_ATTRIBUTES (`k=v,k2=v2`, percent-encoded values) into attributes. */
+export function parseResourceAttributes(text: string | undefined): Attributes {
+  const attributes: Attributes = {};
+  if (text === undefined || text.trim() === '') return attributes;
+  for (const pair of text.split(',')) {
+    const eq = pair.indexOf('=');
+    if (eq <= 0) continue;
+    const key = pair.slice(0, eq).trim();
+    let value = pair.slice(eq + 1).trim();
+    try {
+      value = decodeURIComponent(value);
+    } catch {
+      // keep the raw text when it is not valid percent-encoding
+    }
+    if (key !== '') attributes[key] = value;
+  }
+  return attributes;
+}
+
+interface Options {
+  files: string[];
+  dataset: string;
+  format: (typeof FORMATS)[number];
+  batchSize: number;
+  errors: string | undefined;
+  mapping: MappingOptions;
+}
+
+function parseOptions(argv: readonly string[]): Options {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: [...argv],
+      allowPositionals: true,
+      strict: true,
+      options: {
+        dataset: { type: 'string' },
+        format: { type: 'string' },
+        body: { type: 'string' },
+        profile: { type: 'string' },
+        'batch-size': { type: 'string' },
+        'attribute-limit': { type: 'string' },
+        'service-name': { type: 'string' },
+        errors: { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    });
+  } catch (error) {
+    throw new UsageError(error instanceof Error ? error.message : String(error));
+  }
+  const v = parsed.values;
+  const dataset = v.dataset ?? 'auto';
+  if (dataset !== 'auto' && getDataset(dataset) === undefined) {
+    throw new UsageError(
+      `--dataset: unknown dataset '${dataset}' (expected auto, a Logpush dataset id or an alias)`,
+    );
+  }
+  const mapping: MappingOptions = {
+    body: oneOf('body', v.body, BODIES, 'summary'),
+    profile: oneOf('profile', v.profile, PROFILES, 'default'),
+    resourceAttributes: parseResourceAttributes(process.env.OTEL_RESOURCE_ATTRIBUTES),
+  };
+  const limit = positiveInt('attribute-limit', v['attribute-limit'], undefined);
+  if (limit !== undefined) mapping.attributeLimit = limit;
+  const serviceName = v['service-name'] ?? process.env.OTEL_SERVICE_NAME;
+  if (serviceName !== undefined && serviceName !== '') mapping.serviceName = serviceName;
+  if (v.errors === '') throw new UsageError('--errors needs a file name');
+  return {
+    files: parsed.positionals.length === 0 ? ['-'] : parsed.positionals,
+    dataset,
+    format: oneOf('format', v.format, FORMATS, 'otlp-json'),
+    batchSize: positiveInt('batch-size', v['batch-size'], 1000) ?? 1000,
+    errors: v.errors,
+    mapping,
+  };
+}
+
+/** Writes `chunk`, waiting when the stream asks for it (backpressure); rejects on a stream error. */
+async function write(stream: Writable, chunk: string | Uint8Array): Promise<void> {
+  if (!stream.write(chunk)) await once(stream, 'drain');
+}
+
+function varint(n: number): Uint8Array {
+  const bytes: number[] = [];
+  while (n > 0x7f) {
+    bytes.push((n & 0x7f) | 0x80);
+    n >>>= 7;
+  }
+  bytes.push(n);
+  return Uint8Array.from(bytes);
+}
+
+function nowUnixNano(): bigint {
+  return BigInt(Math.round((performance.timeOrigin + performance.now()) * 1000)) * 1000n;
+}
+
+function rejection(error: ParseError): string {
+  return `${JSON.stringify({
+    source: error.source,
+    line: error.line,
+    offset: error.offset,
+    code: error.code,
+    reason: error.reason,
+    ...(error.field === undefined ? {} : { field: error.field }),
+    raw: error.raw,
+  })}\n`;
+}
+
+/** Runs `logpush-otel convert` with `argv` (after the command name); resolves to the exit code. */
+export async function run(argv: readonly string[]): Promise<number> {
+  let options: Options;
+  try {
+    options = parseOptions(argv);
+  } catch (error) {
+    if (!(error instanceof UsageError)) throw error;
+    process.stderr.write(
+      `logpush-otel convert: ${error.message}\nRun 'logpush-otel convert --help' for usage.\n`,
+    );
+    return 2;
+  }
+  if (options.files.filter((f) => f === '-').length > 1) {
+    process.stderr.write(`logpush-otel convert: standard input (-) can be read only once\n`);
+    return 2;
+  }
+  for (const file of options.files) {
+    if (file === '-') continue;
+    try {
+      if (!statSync(file).isFile()) throw new Error('not a regular file');
+    } catch (error) {
+      const reason =
+        error instanceof Error ? ((error as NodeJS.ErrnoException).code ?? error.message) : String(error);
+      process.stderr.write(`logpush-otel convert: cannot read ${file}: ${reason}\n`);
+      return 1;
+    }
+  }
+
+  const out = process.stdout;
+  const errorsStream: Writable =
+    options.errors === undefined ? process.stderr : createWriteStream(options.errors);
+  let outputFailed: Error | undefined;
+  const onOutputError = (error: Error): void => {
+    outputFailed ??= error;
+  };
+  out.on('error', onOutputError);
+  errorsStream.on('error', onOutputError);
+
+  const map = createMapper(options.mapping);
+  let pending: LogEntry[] = [];
+  let requests = 0;
+  let converted = 0;
+  let rejected = 0;
+  let lines = 0;
+  const flush = async (): Promise<void> => {
+    if (pending.length === 0) return;
+    if (options.format === 'otlp-json') {
+      await write(out, `${encodeLogsJson(pending)}\n`);
+    } else {
+      const message = encodeLogsProto(pending);
+      await write(out, varint(message.length));
+      await write(out, message);
+    }
+    requests++;
+    pending = [];
+  };
+
+  try {
+    for (const file of options.files) {
+      const source = file === '-' ? 'stdin' : file;
+      const input = file === '-' ? process.stdin : createReadStream(file);
+      const batches = parseBatches(input, { source, dataset: options.dataset });
+      let result = await batches.next();
+      while (result.done !== true) {
+        const observed = nowUnixNano();
+        for (const r of result.value) {
+          if (!r.ok) {
+            rejected++;
+            await write(errorsStream, rejection(r.error));
+            continue;
+          }
+          const entry: LogEntry = {
+            dataset: r.dataset,
+            record: r.record,
+            timeUnixNano: r.timeUnixNano,
+            observedUnixNano: observed,
+            raw: r.raw,
+            position: { source, line: r.line, offset: r.offset },
+            attributes: {},
+          };
+          map(entry);
+          pending.push(entry);
+          converted++;
+          if (pending.length >= options.batchSize) await flush();
+        }
+        if (outputFailed !== undefined) throw outputFailed;
+        result = await batches.next();
+      }
+      const fileSummary: ParseSummary = result.value;
+      lines += fileSummary.lines;
+    }
+    await flush();
+  } catch (error) {
+    const e = error instanceof Error ? error : new Error(String(error));
+    if ((e as NodeJS.ErrnoException).code === 'EPIPE') return rejected > 0 ? 3 : 0;
+    process.stderr.write(`logpush-otel convert: ${e.message}\n`);
+    return 1;
+  } finally {
+    if (options.errors !== undefined) {
+      errorsStream.end();
+      await once(errorsStream, 'close').catch(() => undefined);
+    }
+  }
+  if (outputFailed !== undefined) {
+    process.stderr.write(`logpush-otel convert: writing the output failed: ${outputFailed.message}\n`);
+    return 1;
+  }
+  process.stderr.write(
+    `logpush-otel convert: ${options.files.length} input${options.files.length === 1 ? '' : 's'}, ${lines} lines, ` +
+      `${converted} records converted, ${rejected} rejected, ${requests} ${options.format} request${requests === 1 ? '' : 's'} written\n`,
+  );
+  return rejected > 0 ? 3 : 0;
+}
