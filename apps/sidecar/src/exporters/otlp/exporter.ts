@@ -79,11 +79,6 @@ function sleep(ms: number, signal: AbortSignal): Promise<void> {
   });
 }
 
-interface Chunk {
-  readonly entries: readonly LogEntry[];
-  readonly body: Uint8Array;
-}
-
 /** Test hooks: a random source for jitter (default Math.random). */
 export interface OtlpExporterOptions {
   readonly random?: () => number;
@@ -175,12 +170,10 @@ export class OtlpExporter implements Exporter {
         );
       }
     }
-    const deliveries = this.#split(entries).map((chunk) => this.#track(this.#deliver(chunk)));
-    const results = await Promise.allSettled(deliveries);
-    const failures = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
-    if (failures.length > 0) {
-      const first: unknown = failures[0]?.reason;
-      throw first instanceof Error ? first : new ExportFailedError(String(first));
+    try {
+      await this.#track(this.#deliver(entries));
+    } catch (error) {
+      throw error instanceof Error ? error : new ExportFailedError(String(error));
     }
   }
 
@@ -209,35 +202,44 @@ export class OtlpExporter implements Exporter {
       : encodeLogsProto(entries);
   }
 
-  /** Encodes the entries into requests no larger than max_request_size (a lone oversized record goes alone). */
-  #split(entries: readonly LogEntry[]): Chunk[] {
-    const body = this.#encode(entries);
-    const max = this.#config.max_request_size;
-    if (body.byteLength <= max || entries.length === 1) return [{ entries, body }];
-    const parts = Math.min(entries.length, Math.ceil((body.byteLength / max) * 1.1));
-    const size = Math.ceil(entries.length / parts);
-    const chunks: Chunk[] = [];
-    for (let i = 0; i < entries.length; i += size) chunks.push(...this.#split(entries.slice(i, i + size)));
-    return chunks;
-  }
-
-  async #deliver(chunk: Chunk): Promise<void> {
+  /**
+   * Encodes and sends the entries while holding a concurrency slot (so at most `concurrency` encoded requests
+   * exist at once). A body over max_request_size gives its slot back and goes out in parts, each with its own slot
+   * (a lone oversized record goes alone: the backend decides). Rejects with the first part that failed, after all
+   * parts settled.
+   */
+  async #deliver(entries: readonly LogEntry[]): Promise<void> {
     await this.#slots.acquire();
+    let holding = true;
     try {
-      const wire = await this.#sender.prepare(chunk.body);
-      await this.#sendWithRetry(chunk, wire);
+      const body = this.#encode(entries);
+      const max = this.#config.max_request_size;
+      if (body.byteLength > max && entries.length > 1) {
+        this.#slots.release();
+        holding = false;
+        const parts = Math.min(entries.length, Math.ceil((body.byteLength / max) * 1.1));
+        const size = Math.ceil(entries.length / parts);
+        const slices: LogEntry[][] = [];
+        for (let i = 0; i < entries.length; i += size) slices.push(entries.slice(i, i + size));
+        const results = await Promise.allSettled(slices.map((slice) => this.#deliver(slice)));
+        const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+        if (failed !== undefined) throw failed.reason;
+        return;
+      }
+      const wire = await this.#sender.prepare(body);
+      await this.#sendWithRetry(entries, wire);
     } finally {
-      this.#slots.release();
+      if (holding) this.#slots.release();
     }
   }
 
-  async #sendWithRetry(chunk: Chunk, wire: Uint8Array): Promise<void> {
+  async #sendWithRetry(entries: readonly LogEntry[], wire: Uint8Array): Promise<void> {
     const retry = this.#config.retry_on_failure;
     const started = Date.now();
     let interval = retry.initial_interval;
     for (let attempt = 1; ; attempt++) {
       if (this.#stopping.signal.aborted && attempt > 1) {
-        this.#failedRecords.inc(chunk.entries.length, this.#labels);
+        this.#failedRecords.inc(entries.length, this.#labels);
         throw new ExportFailedError(
           `exporters/${this.#settings.id}: shut down before the backend acknowledged the batch`,
         );
@@ -253,11 +255,11 @@ export class OtlpExporter implements Exporter {
       this.#latency.observe((performance.now() - t0) / 1000, this.#labels);
       this.#sentBytes.inc(wire.byteLength, this.#labels);
       if (outcome.kind === 'success') {
-        await this.#acknowledged(chunk, outcome.body, outcome.contentType);
+        await this.#acknowledged(entries, outcome.body, outcome.contentType);
         return;
       }
       if (outcome.kind === 'permanent') {
-        await this.#deadLetter(chunk.entries, `the backend refused the request for good: ${outcome.reason}`);
+        await this.#deadLetter(entries, `the backend refused the request for good: ${outcome.reason}`);
         return;
       }
       const elapsed = Date.now() - started;
@@ -270,7 +272,7 @@ export class OtlpExporter implements Exporter {
         this.#stopping.signal.aborted ||
         (retry.max_elapsed_time > 0 && elapsed + wait > retry.max_elapsed_time);
       if (giveUp) {
-        this.#failedRecords.inc(chunk.entries.length, this.#labels);
+        this.#failedRecords.inc(entries.length, this.#labels);
         const why = !retry.enabled
           ? 'retry_on_failure is disabled'
           : this.#stopping.signal.aborted
@@ -278,7 +280,7 @@ export class OtlpExporter implements Exporter {
             : `retrying would pass max_elapsed_time (${retry.max_elapsed_time} ms)`;
         this.#settings.logger.error('export failed; the records will be read again', {
           exporter: this.#settings.id,
-          records: chunk.entries.length,
+          records: entries.length,
           attempts: attempt,
           reason: outcome.reason,
         });
@@ -298,14 +300,14 @@ export class OtlpExporter implements Exporter {
         });
       }
       await sleep(wait, this.#stopping.signal).catch((error: unknown) => {
-        this.#failedRecords.inc(chunk.entries.length, this.#labels);
+        this.#failedRecords.inc(entries.length, this.#labels);
         throw error;
       });
     }
   }
 
   /** A 2xx: everything delivered, unless the response carries a partial success with rejections. */
-  async #acknowledged(chunk: Chunk, body: Uint8Array, contentType: string): Promise<void> {
+  async #acknowledged(entries: readonly LogEntry[], body: Uint8Array, contentType: string): Promise<void> {
     let rejected = 0;
     let message = '';
     if (body.byteLength > 0) {
@@ -320,7 +322,7 @@ export class OtlpExporter implements Exporter {
         });
       }
     }
-    const total = chunk.entries.length;
+    const total = entries.length;
     if (rejected <= 0) {
       if (message !== '') {
         this.#settings.logger.warn('the backend accepted every record with a warning', {
@@ -336,7 +338,7 @@ export class OtlpExporter implements Exporter {
     const which =
       rejected >= total ? '' : ' (OTLP does not say which, so every record of the request is kept here)';
     await this.#deadLetter(
-      chunk.entries,
+      entries,
       `the backend rejected ${rejected} of ${total} records of the request (partial success)${which}: ` +
         `${message === '' ? 'no message' : message}`,
     );
