@@ -144,44 +144,101 @@ function reviveRecord(this: unknown, _key: string, value: unknown, context?: { s
   return value;
 }
 
+/** One pass over a record line: `"key":""`, `"key":null` and `"key":<16+ digits>` candidates. */
+const SCAN = /":(?:""[,}]|null[,}]|-?\d{16,}[,}])/g;
+
 /**
- * Removes `"key":""` and `"key":null` members from compact JSON text before parsing: deleting properties after
- * JSON.parse costs more than parsing itself (V8 turns the object into a dictionary). Only members that are
- * certainly members are cut: the key's opening quote follows `{` or `,` (so it is outside any string), no escape
- * is involved, and the value is followed by `,` or `}`. Anything else is left for {@link cleanNested}.
+ * Start of the member name whose closing quote is at `p`, when it is certainly a member name outside any string:
+ * no escape involved, the opening quote follows `{`, `,` or a blank, and the name does not start with JSON
+ * punctuation (which could make the quote a closing one). -1 otherwise.
  */
-export function stripEmptyMembers(text: string): string {
+function memberNameStart(text: string, p: number): number {
+  if (text.charCodeAt(p - 1) === 0x5c /* \ */) return -1;
+  let q = p - 1;
+  while (q > 0 && text.charCodeAt(q) !== 0x22) q--;
+  if (q < 1 || q + 1 === p) return -1;
+  const first = text.charCodeAt(q + 1);
+  if (first === 0x2c || first === 0x3a || first === 0x7d || first === 0x5d || first <= 0x20) return -1;
+  const before = text.charCodeAt(q - 1);
+  if (before !== 0x7b && before !== 0x2c && !isJsonSpace(before)) return -1;
+  return q;
+}
+
+/** A record line prepared for JSON.parse: empty members cut, big-integer members located. */
+interface ScannedLine {
+  text: string;
+  /** Positions of the closing quote of member names whose value is an integer of 16+ digits. */
+  bigAt: number[] | undefined;
+}
+
+/**
+ * Removes `"key":""` and `"key":null` members from compact JSON text before parsing (deleting properties after
+ * JSON.parse costs about as much as parsing: V8 turns the object into a dictionary), and notes where long integer
+ * literals are. Only members that are certainly members are cut (see {@link memberNameStart}); anything else is
+ * left for the clean-up after parsing.
+ */
+function scanLine(text: string): ScannedLine {
   let out = '';
   let from = 0;
-  let hitEmpty = text.indexOf('":""', 0);
-  let hitNull = text.indexOf('":null', 0);
-  while (hitEmpty >= 0 || hitNull >= 0) {
-    const isEmpty = hitNull < 0 || (hitEmpty >= 0 && hitEmpty < hitNull);
-    const p = isEmpty ? hitEmpty : hitNull;
-    const end = p + (isEmpty ? 4 : 6);
-    if (isEmpty) hitEmpty = text.indexOf('":""', p + 1);
-    else hitNull = text.indexOf('":null', p + 1);
+  let bigAt: number[] | undefined;
+  SCAN.lastIndex = 0;
+  for (let m = SCAN.exec(text); m !== null; m = SCAN.exec(text)) {
+    const p = m.index;
+    const c = text.charCodeAt(p + 2);
+    if (c !== 0x22 && c !== 0x6e /* n */) {
+      (bigAt ??= []).push(p);
+      continue;
+    }
+    const end = p + (c === 0x22 ? 4 : 6);
     if (p < from) continue;
-    const after = text.charCodeAt(end);
-    if (after !== 0x2c && after !== 0x7d) continue;
-    if (text.charCodeAt(p - 1) === 0x5c /* \ */) continue;
-    let q = p - 1;
-    while (q > 0 && text.charCodeAt(q) !== 0x22) q--;
-    if (q < 1 || q + 1 === p) continue;
-    const first = text.charCodeAt(q + 1);
-    if (first === 0x2c || first === 0x3a || first === 0x7d || first === 0x5d || first <= 0x20) continue;
+    const q = memberNameStart(text, p);
+    if (q < 0) continue;
     const before = text.charCodeAt(q - 1);
+    if (before !== 0x2c && before !== 0x7b) continue;
+    const after = text.charCodeAt(end);
     if (before === 0x2c && q - 1 >= from) {
       // `,"k":""` → `` (the comma before goes with the member)
       out += text.slice(from, q - 1);
       from = end;
-    } else if (before === 0x7b || before === 0x2c) {
-      // First member (or the comma before was already cut with the previous member): `"k":"",` → ``
+    } else {
+      // First member, or the comma before was cut with the previous member: `"k":"",` → ``
       out += text.slice(from, q);
       from = after === 0x2c ? end + 1 : end;
     }
   }
-  return from === 0 ? text : out + text.slice(from);
+  return { text: from === 0 ? text : out + text.slice(from), bigAt };
+}
+
+/** The exact integer of top-level member `key` from the scan, or undefined when it cannot be located surely. */
+function bigMember(
+  text: string,
+  bigAt: readonly number[] | undefined,
+  key: string,
+  parsed: number,
+): bigint | undefined {
+  if (bigAt === undefined) return undefined;
+  // The last occurrence: with duplicate keys JSON.parse keeps the last value. A nested member of the same name
+  // has a different value (checked below) or is itself unsafe (then the caller re-parses exactly).
+  for (let i = bigAt.length - 1; i >= 0; i--) {
+    const p = bigAt[i] ?? 0;
+    const q = memberNameStart(text, p);
+    if (q < 0 || p - q - 1 !== key.length || !text.startsWith(key, q + 1)) continue;
+    let e = p + 2;
+    if (text.charCodeAt(e) === 0x2d) e++;
+    while (e < text.length) {
+      const c = text.charCodeAt(e);
+      if (c < 0x30 || c > 0x39) break;
+      e++;
+    }
+    const exact = BigInt(text.slice(p + 2, e));
+    return Number(exact) === parsed ? exact : undefined;
+  }
+  return undefined;
+}
+
+/** Removes `"key":""` and `"key":null` members from JSON text (see {@link scanLine}). */
+export function stripEmptyMembers(text: string): string {
+  return scanLine(text).text;
 }
 
 /**
@@ -212,13 +269,14 @@ function cleanNested(v: unknown): boolean {
  * at every depth (array items are kept). Throws SyntaxError on invalid JSON, with the original text's message.
  */
 export function parseRecordJson(text: string): unknown {
-  const stripped = stripEmptyMembers(text);
+  const scanned = scanLine(text);
   let value: unknown;
   try {
-    value = JSON.parse(stripped) as unknown;
+    value = JSON.parse(scanned.text) as unknown;
   } catch (e) {
-    if (stripped !== text) JSON.parse(text);
-    throw e;
+    if (scanned.text === text) throw e;
+    // Should the cut ever break valid JSON, the original decides (and the clean-up below removes the members).
+    value = JSON.parse(text) as unknown;
   }
   if (typeof value !== 'object' || value === null) {
     return typeof value === 'number' && isUnsafe(value) ? parseJsonWithReviver(text) : value;
@@ -229,9 +287,9 @@ export function parseRecordJson(text: string): unknown {
     const v = record[key];
     if (typeof v === 'number') {
       if (!isUnsafe(v)) continue;
-      const exact = sourceInteger(stripped, key, v);
+      const exact = bigMember(text, scanned.bigAt, key, v);
       if (exact === undefined) return parseRecordWithReviver(text);
-      if (exact !== null) record[key] = exact;
+      record[key] = exact;
     } else if (typeof v === 'object') {
       if (v === null) delete record[key];
       else if (cleanNested(v)) return parseRecordWithReviver(text);

@@ -252,7 +252,9 @@ describe('empty-member removal', () => {
     for (let round = 0; round < 2000; round++) {
       const o: Record<string, unknown> = { id: round };
       for (let i = Math.floor(rand() * 8); i > 0; i--) o[`f${Math.floor(rand() * 5)}`] = randomValue(rand, 0);
-      const text = JSON.stringify(o, null, rand() < 0.2 ? 1 : undefined).replace(/\n/g, ' ');
+      let text = JSON.stringify(o, null, rand() < 0.2 ? 1 : undefined).replace(/\n/g, ' ');
+      if (rand() < 0.3) text = text.replace(/,"/g, ', "').replace(/\{"/g, '{ "');
+      if (rand() < 0.2) text = text.replace(/": /g, '":');
       const r = parseLine(text, { dataset: 'unknown', format: 'ndjson' });
       if (!r.ok) throw new Error(`${r.error.message} for ${text}`);
       expect(r.record).toEqual(reference(JSON.parse(text)));

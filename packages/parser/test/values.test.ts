@@ -122,6 +122,9 @@ describe('coercion per schema', () => {
       '{"\\u0061":"","b":1,"c":null}',
       '{"a":"","b":1,"c":null,"big":{"n":12345678901234567890,"e":""}}',
       '{"c":null,"a":"","b":1}',
+      '{ "c":null, "a":"", "b":1, "d":""}',
+      '{"b":1, "a":""}',
+      '{"b":1,\t"a":"" }',
     ]) {
       const v = parseLine(line, { dataset: 'unknown' });
       if (!v.ok) throw new Error(v.error.message);
