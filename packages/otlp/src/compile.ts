@@ -257,7 +257,7 @@ export function compileDataset(id: string): CompiledDataset {
 
   if (table !== undefined) for (const m of table.fields) add(m, m.legacy === true);
   const present = (name: string): boolean => schema === undefined || schema.fieldsByName.has(name);
-  for (const m of commonFields) if (present(m.field) || table === undefined) add(m, schema === undefined);
+  for (const m of commonFields) if (present(m.field)) add(m, schema === undefined);
   if (schema !== undefined) {
     for (const f of schema.fields) {
       if (rules.has(f.name)) continue;

@@ -14,6 +14,6 @@ export {
 } from './severity.ts';
 export { commonFields, datasetTables } from './tables.ts';
 export type { Convert, DatasetTable, Derivation, FieldMapping, Kind, Priority } from './tables.ts';
-export { compileDataset, ruleKeys } from './compile.ts';
-export type { CompiledDataset, Rule } from './compile.ts';
+export { Action, compileDataset, ruleKeys } from './compile.ts';
+export type { ActionCode, CompiledDataset, Rule } from './compile.ts';
 export { lokiNormalise, snakeCase, vendorKey } from './keys.ts';
