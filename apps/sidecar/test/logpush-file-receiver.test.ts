@@ -178,6 +178,56 @@ describe('logpush_file receiver', () => {
     expect(h2.consumer.rayIds()).toEqual(['y2-0', 'y2-1']);
   });
 
+  it('resumes CSV files with and without a header line exactly after a restart', async () => {
+    const { dir, start } = await setup({
+      batch_size: 4,
+      retry_initial_interval: 60_000,
+      retry_max_interval: 60_000,
+      dataset: 'http_requests',
+    });
+    const rows = Array.from({ length: 10 }, (_, i) => `"c-${i}",1700000000000000000,"192.0.2.${i}"`);
+    await writeFile(join(dir, 'with-header.csv'), 'RayID,EdgeStartTimestamp,ClientIP\n' + ndjson(rows));
+    const first = new TestConsumer();
+    first.decide = (_b, call) => (call > 1 ? new Error('backend unavailable') : undefined);
+    const h1 = await start(undefined, first);
+    await until('a rejected batch', () => first.calls.length > 1);
+    await h1.stop();
+    running.splice(running.indexOf(h1), 1);
+    expect(first.rayIds()).toEqual(['c-0', 'c-1', 'c-2', 'c-3']);
+    const h2 = await start();
+    await h2.receiver.drained();
+    expect(h2.consumer.rayIds()).toEqual(['c-4', 'c-5', 'c-6', 'c-7', 'c-8', 'c-9']);
+    expect(h2.consumer.delivered[0]?.record['ClientIP']).toBe('192.0.2.4');
+    expect(h2.consumer.delivered[0]?.position.line).toBe(6);
+  });
+
+  it('reads CSV files without a header with field_names', async () => {
+    const { dir, start } = await setup({
+      format: 'csv',
+      field_names: ['RayID', 'EdgeStartTimestamp', 'ClientIP'],
+      dataset: 'http_requests',
+    });
+    await writeFile(
+      join(dir, 'a.csv'),
+      '"n-0",1700000000000000000,"192.0.2.1"\n"n-1",1700000000000000001,"192.0.2.2"\n',
+    );
+    const h = await start();
+    await h.receiver.drained();
+    expect(h.consumer.rayIds()).toEqual(['n-0', 'n-1']);
+    expect(h.consumer.delivered[1]?.timeUnixNano).toBe(1700000000000000001n);
+  });
+
+  it('reads a final line without newline once the file stopped growing for incomplete_line_timeout', async () => {
+    const { dir, start } = await setup({ incomplete_line_timeout: 150 });
+    await writeFile(join(dir, 'a.log'), ndjson([line('l1')]) + line('l2'));
+    const h = await start();
+    await until('the unterminated last line', () => h.consumer.delivered.length === 2);
+    expect(h.consumer.rayIds()).toEqual(['l1', 'l2']);
+    await appendFile(join(dir, 'a.log'), '\n' + ndjson([line('l3')]));
+    await until('the next line', () => h.consumer.delivered.length === 3);
+    expect(h.consumer.rayIds()).toEqual(['l1', 'l2', 'l3']);
+  });
+
   it('dead-letters malformed lines with their reasons while delivering their neighbours', async () => {
     const { dir, start } = await setup({ max_line_bytes: 300 });
     const long = line('long', `,"Pad":"${'x'.repeat(400)}"`);
