@@ -108,24 +108,30 @@ export function applyOtelEnv(doc: Record<string, unknown>, env: Env): ConfigIssu
         issues,
       ),
     };
-    const protocol = pick('PROTOCOL');
-    if (protocol !== undefined && protocol.value !== 'http/protobuf' && protocol.value !== 'http/json')
+    let protocol = pick('PROTOCOL');
+    if (protocol !== undefined && protocol.value !== 'http/protobuf' && protocol.value !== 'http/json') {
       issues.push({
         path: protocol.name,
         message: `expected http/protobuf or http/json (grpc is not supported), got ${JSON.stringify(protocol.value)}`,
       });
-    const compression = pick('COMPRESSION');
-    if (compression !== undefined && compression.value !== 'gzip' && compression.value !== 'none')
+      protocol = undefined;
+    }
+    let compression = pick('COMPRESSION');
+    if (compression !== undefined && compression.value !== 'gzip' && compression.value !== 'none') {
       issues.push({
         path: compression.name,
         message: `expected gzip or none, got ${JSON.stringify(compression.value)}`,
       });
-    const timeout = pick('TIMEOUT');
-    if (timeout !== undefined && !/^\d+$/.test(timeout.value))
+      compression = undefined;
+    }
+    let timeout = pick('TIMEOUT');
+    if (timeout !== undefined && !/^\d+$/.test(timeout.value)) {
       issues.push({
         path: timeout.name,
         message: `expected milliseconds (an integer), got ${JSON.stringify(timeout.value)}`,
       });
+      timeout = undefined;
+    }
     for (const section of otlp) {
       if (unset(section, 'endpoint') && unset(section, 'logs_endpoint')) {
         if (logsEndpoint !== undefined) section['logs_endpoint'] = logsEndpoint;

@@ -1,0 +1,240 @@
+// The `logpush-otel` command as a user runs it: the bin spawned with this Node, real files in a temp dir, real
+// HTTP on 127.0.0.1.
+import { spawn } from 'node:child_process';
+import { cp, mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { writeLogpushDirectory } from '@logpush-otel/testdata/generator';
+import { startOtlpReceiver } from '@logpush-otel/testdata/otlp-receiver';
+
+const bin = fileURLToPath(new URL('../bin/logpush-otel.js', import.meta.url));
+const examples = fileURLToPath(new URL('../../../examples/', import.meta.url));
+
+interface Running {
+  readonly stderr: string[];
+  readonly stdout: string[];
+  readonly exit: Promise<number | null>;
+  /** Resolves with the first JSON log line whose msg is `msg`. */
+  waitFor(msg: string): Promise<Record<string, unknown>>;
+  kill(signal: NodeJS.Signals): void;
+}
+
+/** Spawns the bin with only the environment given (plus PATH), in `cwd`. */
+function spawnCli(args: readonly string[], env: Record<string, string> = {}, cwd?: string): Running {
+  const child = spawn(process.execPath, [bin, ...args], {
+    cwd,
+    env: { PATH: process.env['PATH'] ?? '', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const stdout: string[] = [];
+  const stderr: string[] = [];
+  const waiters: Array<{ msg: string; resolve: (v: Record<string, unknown>) => void }> = [];
+  const lines = (sink: string[], onLine?: (line: string) => void) => {
+    let rest = '';
+    return (chunk: Buffer): void => {
+      rest += chunk.toString('utf8');
+      const parts = rest.split('\n');
+      rest = parts.pop() ?? '';
+      for (const line of parts) {
+        sink.push(line);
+        onLine?.(line);
+      }
+    };
+  };
+  child.stdout.on('data', lines(stdout));
+  child.stderr.on(
+    'data',
+    lines(stderr, (line) => {
+      if (!line.startsWith('{')) return;
+      const parsed = JSON.parse(line) as Record<string, unknown>;
+      for (const w of waiters.filter((x) => x.msg === parsed['msg'])) {
+        waiters.splice(waiters.indexOf(w), 1);
+        w.resolve(parsed);
+      }
+    }),
+  );
+  const exit = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
+  return {
+    stdout,
+    stderr,
+    exit,
+    waitFor(msg) {
+      const seen = stderr.find((l) => l.startsWith('{') && (JSON.parse(l) as { msg?: string }).msg === msg);
+      if (seen !== undefined) return Promise.resolve(JSON.parse(seen) as Record<string, unknown>);
+      return new Promise((resolve, reject) => {
+        waiters.push({ msg, resolve });
+        void exit.then((code) =>
+          reject(new Error(`exited with ${code} before logging "${msg}":\n${stderr.join('\n')}`)),
+        );
+      });
+    },
+    kill: (signal) => child.kill(signal),
+  };
+}
+
+/** Records written by the file exporter (OTLP/JSON lines), as their cloudflare.ray_id values. */
+async function rayIdsIn(file: string): Promise<string[]> {
+  const text = await readFile(file, 'utf8').catch(() => '');
+  const ids: string[] = [];
+  for (const line of text.split('\n')) {
+    if (line === '') continue;
+    const request = JSON.parse(line) as {
+      resourceLogs: Array<{
+        scopeLogs: Array<{
+          logRecords: Array<{ attributes: Array<{ key: string; value: { stringValue?: string } }> }>;
+        }>;
+      }>;
+    };
+    for (const r of request.resourceLogs)
+      for (const s of r.scopeLogs)
+        for (const rec of s.logRecords)
+          ids.push(rec.attributes.find((a) => a.key === 'cloudflare.ray_id')?.value.stringValue ?? '?');
+  }
+  return ids;
+}
+
+let dir = '';
+beforeEach(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'logpush-otel-run-'));
+});
+afterEach(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+function fileConfig(extra = ''): string {
+  return `
+receivers:
+  logpush_file:
+    directory: in
+    poll_interval: 100ms
+processors:
+  batch:
+    send_batch_size: 100
+    timeout: 50ms
+exporters:
+  file:
+    path: out/logs.jsonl
+service:
+  pipelines:
+    logs:
+      receivers: [logpush_file]
+      processors: [batch]
+      exporters: [file]
+  telemetry:
+    metrics:
+      address: 127.0.0.1:0
+${extra}`;
+}
+
+describe('logpush-otel validate', () => {
+  it('prints OK and exits 0 for a valid file', async () => {
+    await writeFile(join(dir, 'config.yaml'), fileConfig());
+    const run = spawnCli(['validate', '--config', join(dir, 'config.yaml')]);
+    expect(await run.exit).toBe(0);
+    expect(run.stdout[0]).toBe(`OK: ${join(dir, 'config.yaml')}`);
+    expect(run.stdout).toContain('  logs: logpush_file -> batch -> cloudflare -> file');
+  });
+
+  it('lists every problem with its path and exits 2', async () => {
+    await writeFile(
+      join(dir, 'config.yaml'),
+      fileConfig().replace('send_batch_size: 100', 'send_batch_size: lots').replace('[file]', '[file, otlp]'),
+    );
+    const run = spawnCli(['validate', '--config', join(dir, 'config.yaml')]);
+    expect(await run.exit).toBe(2);
+    expect(run.stderr).toEqual([
+      `${join(dir, 'config.yaml')}: 2 problems:`,
+      '  processors.batch.send_batch_size: expected an integer >= 1, got "lots"',
+      '  service.pipelines.logs.exporters[1]: exporter "otlp" is not defined under exporters (defined: file)',
+    ]);
+  });
+
+  it('exits 2 with the usage when --config is missing', async () => {
+    const run = spawnCli(['validate']);
+    expect(await run.exit).toBe(2);
+    expect(run.stderr[0]).toBe('logpush-otel validate: --config FILE is required');
+  });
+});
+
+describe('logpush-otel run', () => {
+  it('refuses an invalid configuration with a clear message and a non-zero exit', async () => {
+    await writeFile(join(dir, 'config.yaml'), fileConfig().replace('path: out/logs.jsonl', 'path: ""'));
+    const run = spawnCli(['run', '--config', join(dir, 'config.yaml')]);
+    expect(await run.exit).toBe(2);
+    expect(run.stderr[0]).toBe(
+      `logpush-otel run: ${join(dir, 'config.yaml')} is not a valid configuration (1 problem):`,
+    );
+    expect(run.stderr[1]).toMatch(/^ {2}exporters\.file\.path: expected /);
+  });
+
+  it('serves health, readiness and metrics, drains on SIGTERM, and a later --once run delivers the rest', async () => {
+    await writeLogpushDirectory(join(dir, 'in'), {
+      dataset: 'http_requests',
+      count: 3000,
+      seed: 3,
+      files: 3,
+    });
+    await writeFile(join(dir, 'config.yaml'), fileConfig());
+    const first = spawnCli(['run', '--config', join(dir, 'config.yaml')]);
+    const started = await first.waitFor('started');
+    const url = started['telemetry'] as string;
+    expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+
+    const health = await fetch(`${url}/healthz`);
+    expect([health.status, await health.text()]).toEqual([200, 'ok\n']);
+    const ready = await fetch(`${url}/readyz`);
+    expect([ready.status, await ready.text()]).toEqual([200, 'ready\n']);
+    const metrics = await (await fetch(`${url}/metrics`)).text();
+    for (const name of [
+      'logpush_otel_ready 1',
+      '# TYPE logpush_otel_receiver_records_read_total counter',
+      '# TYPE logpush_otel_export_duration_seconds histogram',
+      '# TYPE logpush_otel_exporter_acknowledged_records_total counter',
+      '# TYPE logpush_otel_ingestion_lag_seconds gauge',
+    ])
+      expect(metrics).toContain(name);
+
+    first.kill('SIGTERM');
+    expect(await first.exit).toBe(0);
+    const stopped = await first.waitFor('stopped');
+    const checkpoints = await readdir(join(dir, '.logpush-otel', 'checkpoints'));
+    expect(checkpoints.length).toBeGreaterThan(0);
+    const afterFirst = await rayIdsIn(join(dir, 'out', 'logs.jsonl'));
+    // everything the first run counted as acknowledged is in the file
+    expect(afterFirst.length).toBe(stopped['recordsAcknowledged']);
+
+    const second = spawnCli(['run', '--once', '--config', join(dir, 'config.yaml')]);
+    expect(await second.exit).toBe(0);
+    const all = await rayIdsIn(join(dir, 'out', 'logs.jsonl'));
+    expect(new Set(all).size).toBe(3000);
+    const third = spawnCli(['run', '--once', '--config', join(dir, 'config.yaml')]);
+    expect(await third.exit).toBe(0);
+    expect((await rayIdsIn(join(dir, 'out', 'logs.jsonl'))).length).toBe(all.length);
+  });
+
+  it('runs the demo config against OTEL_EXPORTER_OTLP_ENDPOINT and delivers every sample record', async () => {
+    const receiver = await startOtlpReceiver();
+    try {
+      await cp(join(examples, 'logpush'), join(dir, 'logpush'), { recursive: true });
+      await cp(join(examples, 'config.yaml'), join(dir, 'config.yaml'));
+      await mkdir(join(dir, 'empty'));
+      const run = spawnCli(['run', '--once', '--config', join(dir, 'config.yaml')], {
+        OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url,
+        OTEL_SERVICE_NAME: 'demo-edge',
+        LOGPUSH_OTEL_TELEMETRY_ADDRESS: '127.0.0.1:0',
+      });
+      expect(await run.exit).toBe(0);
+      const records = receiver.records();
+      expect(records).toHaveLength(600);
+      expect(new Set(records.map((r) => r.eventName))).toEqual(
+        new Set(['cloudflare.http_request', 'cloudflare.firewall_event', 'cloudflare.spectrum_event']),
+      );
+      expect(records.every((r) => r.resource['service.name'] === 'demo-edge')).toBe(true);
+      expect(run.stdout).toEqual([]); // the debug exporter is off when an endpoint is set
+    } finally {
+      await receiver.close();
+    }
+  });
+});
