@@ -190,6 +190,20 @@ describe('otlp exporter delivery', () => {
     expect(receiver.records()).toHaveLength(1);
   });
 
+  it('keeps honouring a Retry-After longer than max_elapsed_time for the batches that come after', async () => {
+    receiver = await startOtlpReceiver();
+    receiver.respondWith((n) => (n === 0 ? { status: 429, headers: { 'retry-after': '2' } } : undefined));
+    const e = exporter(createTestHost(), {
+      endpoint: receiver.url,
+      retry_on_failure: { initial_interval: '20ms', max_interval: '50ms', max_elapsed_time: '500ms' },
+    });
+    await expect(e.consume(batch(1))).rejects.toThrow(/max_elapsed_time.*HTTP 429/);
+    await e.consume(batch(1));
+    const [first, second] = receiver.requests;
+    expect((second?.receivedAt ?? 0) - (first?.receivedAt ?? 0)).toBeGreaterThanOrEqual(2000);
+    expect(receiver.records()).toHaveLength(1);
+  });
+
   it('retries while the connection is refused and delivers once the backend is up', async () => {
     const port = await freePort();
     const e = exporter(createTestHost(), { endpoint: `http://127.0.0.1:${port}` });

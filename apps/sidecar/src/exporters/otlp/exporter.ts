@@ -95,6 +95,8 @@ export class OtlpExporter implements Exporter {
   readonly #stopping = new AbortController();
   readonly #active = new Set<Promise<unknown>>();
   #shutdown: Promise<void> | undefined;
+  /** `Date.now()` before which no request is sent (the latest Retry-After a server asked for). */
+  #notBefore = 0;
   readonly #labels: Record<string, string>;
   readonly #sentRecords: Counter;
   readonly #sentBytes: Counter;
@@ -244,6 +246,14 @@ export class OtlpExporter implements Exporter {
           `exporters/${this.#settings.id}: shut down before the backend acknowledged the batch`,
         );
       }
+      // A server's Retry-After holds every request of this exporter, also batches handed over after a give-up.
+      const hold = this.#notBefore - Date.now();
+      if (hold > 0) {
+        await sleep(hold, this.#stopping.signal).catch((error: unknown) => {
+          this.#failedRecords.inc(entries.length, this.#labels);
+          throw error;
+        });
+      }
       this.#inFlight.inc(1, this.#labels);
       const t0 = performance.now();
       let outcome: SendOutcome;
@@ -266,7 +276,11 @@ export class OtlpExporter implements Exporter {
       const backoff = Math.min(interval, retry.max_interval);
       const jittered = backoff * (1 + retry.randomization_factor * (2 * this.#random() - 1));
       interval = Math.min(interval * retry.multiplier, retry.max_interval);
-      const wait = Math.max(0, outcome.retryAfterMs ?? jittered);
+      const retryAfter = outcome.retryAfterMs;
+      const wait = retryAfter !== undefined && retryAfter > 0 ? retryAfter : jittered;
+      if (retryAfter !== undefined && retryAfter > 0) {
+        this.#notBefore = Math.max(this.#notBefore, Date.now() + retryAfter);
+      }
       const giveUp =
         !retry.enabled ||
         this.#stopping.signal.aborted ||
