@@ -3,7 +3,7 @@
 // other, to the same loopback OTLP receiver (which only counts records). Prints records/s, CPU seconds, records
 // per CPU second and peak RSS of each, and the ratios. Not a CI gate.
 //
-//   node bench/peer.ts [--records 1000000] [--files 20] [--rounds 3]
+//   npm run bench -w @logpush-otel/integration -- [--records 1000000] [--files 20] [--rounds 3] [--node-flags=...]
 //
 // Needs the services built (npm run build-services -w @logpush-otel/integration, or a run of the test suite).
 import { existsSync } from 'node:fs';
@@ -26,11 +26,14 @@ const { values: args } = parseArgs({
     records: { type: 'string', default: '1000000' },
     files: { type: 'string', default: '20' },
     rounds: { type: 'string', default: '3' },
+    /** Extra node flags for the sidecar, e.g. --node-flags=--max-old-space-size=160 */
+    'node-flags': { type: 'string', default: '' },
   },
 });
 const RECORDS = Number(args.records);
 const FILES = Number(args.files);
 const ROUNDS = Number(args.rounds);
+const NODE_FLAGS = (args['node-flags'] ?? '').split(' ').filter((f) => f !== '');
 
 /** What one shipper did in one round. */
 interface Measurement {
@@ -82,11 +85,15 @@ async function runSidecar(dir: string, receiver: OtlpReceiver, round: number): P
   const work = await tempDir(`peer-sidecar-${round}`);
   const config = await writeSidecarConfig(
     work,
-    sidecarConfig({ directory: dir, stateDir: work, endpoint: receiver.url, batchSize: 2000 }),
+    sidecarConfig({ directory: dir, stateDir: work, endpoint: receiver.url, dataset: 'http_requests' }),
   );
   const before = receiver.acceptedCount();
   const statsFile = join(work, 'time.txt');
-  const cmd = withGnuTime(process.execPath, [SIDECAR_BIN, 'run', '--config', config, '--once'], statsFile);
+  const cmd = withGnuTime(
+    process.execPath,
+    [...NODE_FLAGS, SIDECAR_BIN, 'run', '--config', config, '--once'],
+    statsFile,
+  );
   const started = performance.now();
   const proc = startProcess({ name: 'sidecar', ...cmd, logFile: join(work, 'sidecar.log'), cwd: REPO_ROOT });
   const sampler = sampleUsage(proc);
@@ -144,7 +151,7 @@ async function runCollector(
       },
     },
     service: {
-      telemetry: { logs: { level: 'warn' }, metrics: { level: 'none' } },
+      telemetry: { logs: { level: 'info' }, metrics: { level: 'none' } },
       pipelines: { logs: { receivers: ['file_log'], processors: ['batch'], exporters: ['otlp_http'] } },
     },
   };

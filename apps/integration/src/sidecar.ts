@@ -20,8 +20,10 @@ export interface SidecarConfigOptions {
   readonly logsEndpoint?: boolean;
   readonly protocol?: 'http/protobuf' | 'http/json';
   readonly compression?: 'gzip' | 'none';
-  /** Records per exported batch. */
+  /** Records per batch of a `batch` processor; without it, the receiver's batches go straight on. */
   readonly batchSize?: number;
+  /** Dataset of every file, or 'auto' (default) to detect it per file. */
+  readonly dataset?: string;
   /** Mapping profile of the cloudflare processor. */
   readonly profile?: 'default' | 'loki' | 'datadog' | 'datadog-raw';
   /** Retry intervals (ms) of the OTLP exporter; short ones keep restart tests quick. */
@@ -34,10 +36,16 @@ export function sidecarConfig(options: SidecarConfigOptions): Record<string, unk
   const endpointKey = options.logsEndpoint === true ? 'logs_endpoint' : 'endpoint';
   return {
     receivers: {
-      logpush_file: { directory: options.directory, dataset: 'auto', start_at: 'beginning' },
+      logpush_file: {
+        directory: options.directory,
+        dataset: options.dataset ?? 'auto',
+        start_at: 'beginning',
+      },
     },
     processors: {
-      batch: { send_batch_size: options.batchSize ?? 1000, timeout: '200ms' },
+      ...(options.batchSize === undefined
+        ? {}
+        : { batch: { send_batch_size: options.batchSize, timeout: '200ms' } }),
       cloudflare: options.profile === undefined ? {} : { profile: options.profile },
     },
     exporters: {
@@ -55,7 +63,11 @@ export function sidecarConfig(options: SidecarConfigOptions): Record<string, unk
     },
     service: {
       pipelines: {
-        logs: { receivers: ['logpush_file'], processors: ['batch', 'cloudflare'], exporters: ['otlp'] },
+        logs: {
+          receivers: ['logpush_file'],
+          processors: options.batchSize === undefined ? ['cloudflare'] : ['batch', 'cloudflare'],
+          exporters: ['otlp'],
+        },
       },
       // No telemetry listener: several sidecars may run at once, and the suites read the backends instead.
       telemetry: { logs: { level: 'info' }, metrics: { address: '' } },
