@@ -62,6 +62,18 @@ function hostOfUrl(value: string): string | undefined {
   return authority;
 }
 
+// Hosts repeat a lot (a zone's few names): remember their normalised form ('' = not a domain), bounded.
+const domainCache = new Map<string, string>();
+function cachedDomain(value: string): string {
+  let d = domainCache.get(value);
+  if (d === undefined) {
+    d = normalizeDomain(value) ?? '';
+    if (domainCache.size >= 10_000) domainCache.clear();
+    domainCache.set(value, d);
+  }
+  return d;
+}
+
 class Collector {
   readonly ips = new Set<string>();
   readonly domains = new Set<string>();
@@ -80,8 +92,8 @@ class Collector {
       this.ips.add(v);
       return;
     }
-    const d = normalizeDomain(value);
-    if (d !== undefined) this.domains.add(d);
+    const d = cachedDomain(value);
+    if (d !== '') this.domains.add(d);
   }
 
   value(kind: ReturnType<typeof fieldKind>, v: string): void {

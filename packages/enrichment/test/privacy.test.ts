@@ -11,6 +11,7 @@ import {
   hashIp,
   privacyPreset,
   privacyProcessorFactory,
+  recordToJson,
   resolvePrivacyConfig,
   truncateIp,
 } from '../src/index.ts';
@@ -362,3 +363,13 @@ runLifecycleSuite('privacy processor', (host) =>
     new CollectingConsumer(),
   ),
 );
+
+describe('recordToJson', () => {
+  it('writes bigints as exact digits at any depth and everything else as JSON does', () => {
+    const record = { a: 1763780000123456789n, b: { c: [9007199254740993n, 'x'] }, d: null, e: 1.5, f: true };
+    expect(recordToJson(record)).toBe(
+      '{"a":1763780000123456789,"b":{"c":[9007199254740993,"x"]},"d":null,"e":1.5,"f":true}',
+    );
+    expect(recordToJson({ s: 'q"\n' })).toBe(JSON.stringify({ s: 'q"\n' }));
+  });
+});
