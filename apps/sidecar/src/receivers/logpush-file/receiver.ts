@@ -123,6 +123,7 @@ export class LogpushFileReceiver implements Receiver {
   }[] = [];
   #scanSeq = 0;
   #flushing: Promise<void> | undefined;
+  #flushAgain = false;
   readonly #metrics: {
     records: Counter;
     bytes: Counter;
@@ -643,8 +644,19 @@ export class LogpushFileReceiver implements Receiver {
     this.#checkStalled(now);
     let running = this.#passes.size;
     if (running >= this.#config.max_open_files) return;
-    const ready = [...this.#open].filter((f) => this.#needsPass(f, now));
-    ready.sort((a, b) => a.sortKey - b.sortKey || (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+    // The oldest few files needing a pass (a bounded selection, not a sort of every open file).
+    const slots = this.#config.max_open_files - running;
+    const ready: TrackedFile[] = [];
+    for (const f of this.#open) {
+      if (!this.#needsPass(f, now)) continue;
+      if (ready.length === slots && !olderThan(f, ready[slots - 1] as TrackedFile)) continue;
+      let i = ready.length === slots ? slots - 1 : ready.length;
+      while (i > 0 && olderThan(f, ready[i - 1] as TrackedFile)) {
+        ready[i] = ready[i - 1] as TrackedFile;
+        i--;
+      }
+      ready[i] = f;
+    }
     for (const f of ready) {
       if (running >= this.#config.max_open_files) break;
       running++;
@@ -1077,7 +1089,11 @@ export class LogpushFileReceiver implements Receiver {
   // ---------------------------------------------------------------- checkpoints and state
 
   #requestFlush(): void {
-    if (this.#flushing !== undefined) return;
+    if (this.#flushing !== undefined) {
+      // The running save may have taken its changes already: save once more after it.
+      this.#flushAgain = true;
+      return;
+    }
     const run = (async () => {
       // Let acknowledgements that arrive together land in one write.
       await new Promise<void>((r) => setImmediate(r));
@@ -1090,6 +1106,10 @@ export class LogpushFileReceiver implements Receiver {
     });
     this.#flushing = run.finally(() => {
       this.#flushing = undefined;
+      if (this.#flushAgain) {
+        this.#flushAgain = false;
+        if (!this.#stopped) this.#requestFlush();
+      }
     });
   }
 
@@ -1144,6 +1164,11 @@ export class LogpushFileReceiver implements Receiver {
       w.reject(new Error(`${this.#component}: cannot read ${f.path}: ${error.message}`, { cause: error }));
     }
   }
+}
+
+/** Oldest-first order: time window (or mtime), then path. */
+function olderThan(a: TrackedFile, b: TrackedFile): boolean {
+  return a.sortKey < b.sortKey || (a.sortKey === b.sortKey && a.path < b.path);
 }
 
 function inodeKey(dev: number, ino: number): string {
