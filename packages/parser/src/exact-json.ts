@@ -164,59 +164,55 @@ function memberNameStart(text: string, p: number): number {
   return q;
 }
 
-/** A record line prepared for JSON.parse: empty members cut, big-integer members located. */
-interface ScannedLine {
-  text: string;
-  /** Positions of the closing quote of member names whose value is an integer of 16+ digits. */
-  bigAt: number[] | undefined;
-}
+/**
+ * Positions of the closing quote of member names whose value is an integer of 16+ digits, from the last
+ * {@link scanLine}. Shared scratch (parsing is synchronous and scanLine is not re-entered): no allocation per line.
+ */
+const bigAt: number[] = [];
 
 /**
  * Removes `"key":""` and `"key":null` members from compact JSON text before parsing (deleting properties after
- * JSON.parse costs about as much as parsing: V8 turns the object into a dictionary), and notes where long integer
- * literals are. Only members that are certainly members are cut (see {@link memberNameStart}); anything else is
- * left for the clean-up after parsing.
+ * JSON.parse costs about as much as parsing: V8 turns the object into a dictionary), and notes in {@link bigAt}
+ * where long integer literals are. Only members that are certainly members are cut (see {@link memberNameStart});
+ * anything else is left for the clean-up after parsing. Uses `test` and `lastIndex` (no match arrays).
  */
-function scanLine(text: string): ScannedLine {
+function scanLine(text: string): string {
   let out = '';
   let from = 0;
-  let bigAt: number[] | undefined;
+  bigAt.length = 0;
   SCAN.lastIndex = 0;
-  for (let m = SCAN.exec(text); m !== null; m = SCAN.exec(text)) {
-    const p = m.index;
-    const c = text.charCodeAt(p + 2);
-    if (c !== 0x22 && c !== 0x6e /* n */) {
-      (bigAt ??= []).push(p);
+  while (SCAN.test(text)) {
+    // `after` is the `,` or `}` that ends the match.
+    const after = SCAN.lastIndex - 1;
+    const last = text.charCodeAt(after - 1);
+    let p: number;
+    if (last === 0x22 /* "" */) p = after - 4;
+    else if (last === 0x6c /* null */) p = after - 6;
+    else {
+      let d = after - 1;
+      while (text.charCodeAt(d) !== 0x3a /* : */) d--;
+      bigAt.push(d - 1);
       continue;
     }
-    const end = p + (c === 0x22 ? 4 : 6);
     if (p < from) continue;
     const q = memberNameStart(text, p);
     if (q < 0) continue;
     const before = text.charCodeAt(q - 1);
-    if (before !== 0x2c && before !== 0x7b) continue;
-    const after = text.charCodeAt(end);
     if (before === 0x2c && q - 1 >= from) {
       // `,"k":""` → `` (the comma before goes with the member)
       out += text.slice(from, q - 1);
-      from = end;
-    } else {
+      from = after;
+    } else if (before === 0x2c || before === 0x7b) {
       // First member, or the comma before was cut with the previous member: `"k":"",` → ``
       out += text.slice(from, q);
-      from = after === 0x2c ? end + 1 : end;
+      from = text.charCodeAt(after) === 0x2c ? after + 1 : after;
     }
   }
-  return { text: from === 0 ? text : out + text.slice(from), bigAt };
+  return from === 0 ? text : out + text.slice(from);
 }
 
 /** The exact integer of top-level member `key` from the scan, or undefined when it cannot be located surely. */
-function bigMember(
-  text: string,
-  bigAt: readonly number[] | undefined,
-  key: string,
-  parsed: number,
-): bigint | undefined {
-  if (bigAt === undefined) return undefined;
+function bigMember(text: string, key: string, parsed: number): bigint | undefined {
   // The last occurrence: with duplicate keys JSON.parse keeps the last value. A nested member of the same name
   // has a different value (checked below) or is itself unsafe (then the caller re-parses exactly).
   for (let i = bigAt.length - 1; i >= 0; i--) {
@@ -238,7 +234,7 @@ function bigMember(
 
 /** Removes `"key":""` and `"key":null` members from JSON text (see {@link scanLine}). */
 export function stripEmptyMembers(text: string): string {
-  return scanLine(text).text;
+  return scanLine(text);
 }
 
 /**
@@ -272,9 +268,9 @@ export function parseRecordJson(text: string): unknown {
   const scanned = scanLine(text);
   let value: unknown;
   try {
-    value = JSON.parse(scanned.text) as unknown;
+    value = JSON.parse(scanned) as unknown;
   } catch (e) {
-    if (scanned.text === text) throw e;
+    if (scanned === text) throw e;
     // Should the cut ever break valid JSON, the original decides (and the clean-up below removes the members).
     value = JSON.parse(text) as unknown;
   }
@@ -287,7 +283,7 @@ export function parseRecordJson(text: string): unknown {
     const v = record[key];
     if (typeof v === 'number') {
       if (!isUnsafe(v)) continue;
-      const exact = bigMember(text, scanned.bigAt, key, v);
+      const exact = bigMember(text, key, v);
       if (exact === undefined) return parseRecordWithReviver(text);
       record[key] = exact;
     } else if (typeof v === 'object') {
