@@ -58,9 +58,18 @@ export function buildServices(): BuildOutcome {
   }
 }
 
-/** Makes a fresh temporary directory named after `prefix`. */
+const createdTempDirs: string[] = [];
+
+/** Makes a fresh temporary directory named after `prefix` (listed by {@link tempDirsCreated}). */
 export async function tempDir(prefix: string): Promise<string> {
-  return mkdtemp(join(tmpdir(), `logpush-otel-it-${prefix}-`));
+  const dir = await mkdtemp(join(tmpdir(), `logpush-otel-it-${prefix}-`));
+  createdTempDirs.push(dir);
+  return dir;
+}
+
+/** Every directory made by {@link tempDir} so far, in creation order. */
+export function tempDirsCreated(): readonly string[] {
+  return createdTempDirs;
 }
 
 /** A running Collector with an OTLP/HTTP receiver. */
