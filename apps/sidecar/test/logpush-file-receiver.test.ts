@@ -466,6 +466,45 @@ describe('logpush_file receiver', () => {
     expect((await checkpoints(state))[0]).toMatchObject({ offset: Buffer.byteLength(text), done: true });
   });
 
+  it('dead-letters a corrupt gzip stream after delivering the records before the damage', async () => {
+    const { dir, state, start } = await setup();
+    const good = gzipText(ndjson(lines('g', 300)));
+    const bad = Buffer.from(good);
+    for (let i = Math.floor(bad.length / 2); i < bad.length - 8; i++) bad[i] = 0xff;
+    const path = join(dir, '20240101T000000Z_20240101T000030Z_bad.log.gz');
+    await writeFile(path, bad);
+    const h = await start();
+    await h.receiver.drained();
+    expect(h.consumer.delivered.length).toBeLessThan(300);
+    // Gzip checks its CRC only at the end: the last lines before the damage may decode to garbage that still
+    // parses; every line before them is intact.
+    const n = h.consumer.delivered.length;
+    expect(n).toBeGreaterThan(50);
+    expect(h.consumer.rayIds().slice(0, n - 5)).toEqual(lines('g', n - 5).map(id));
+    const letters = await readDeadLetters(h.deadLetterDir);
+    expect(letters).toHaveLength(1);
+    expect(letters[0]?.reason).toMatch(/^corrupt-gzip: /);
+    expect(letters[0]?.source).toBe(path);
+    expect((await checkpoints(state))[0]?.done).toBe(true);
+  });
+
+  it('forgets the checkpoints of files that disappeared, after forget_after', async () => {
+    const { dir, state, start } = await setup({ forget_after: 0 });
+    await writeFile(join(dir, 'a.log'), ndjson(lines('f', 2)));
+    await writeFile(join(dir, 'b.log'), ndjson(lines('k', 2)));
+    const h = await start();
+    await h.receiver.drained();
+    expect((await checkpoints(state)).map((c) => c.path).sort()).toEqual([
+      join(dir, 'a.log'),
+      join(dir, 'b.log'),
+    ]);
+    await rm(join(dir, 'a.log'));
+    await until('the checkpoint of the deleted file dropped', async () =>
+      (await checkpoints(state)).every((c) => c.path !== join(dir, 'a.log')),
+    );
+    expect((await checkpoints(state)).map((c) => c.path)).toEqual([join(dir, 'b.log')]);
+  });
+
   it('uses polling alone when watching is off', async () => {
     const { dir, start } = await setup({ watch: false, poll_interval: 30 });
     const h = await start();
