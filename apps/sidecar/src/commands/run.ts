@@ -61,6 +61,21 @@ async function sumOf(metrics: PrometheusMetrics, name: string): Promise<number> 
   return data.values.reduce((sum, v) => sum + v.value, 0);
 }
 
+async function byLabel(
+  metrics: PrometheusMetrics,
+  name: string,
+  label: string,
+): Promise<Record<string, number>> {
+  const metric = metrics.registry.getSingleMetric(name);
+  const out: Record<string, number> = {};
+  if (metric === undefined) return out;
+  for (const v of (await metric.get()).values) {
+    const key = String(v.labels[label] ?? '');
+    out[key] = (out[key] ?? 0) + v.value;
+  }
+  return out;
+}
+
 export async function run(argv: readonly string[]): Promise<number> {
   const options = parse(argv);
   if (typeof options === 'string') {
@@ -179,7 +194,7 @@ export async function run(argv: readonly string[]): Promise<number> {
     .catch((error: unknown) => logger.error('could not close the dead-letter store', { error }));
   const [read, acknowledged] = await Promise.all([
     sumOf(metrics, RECEIVER_METRICS.recordsRead),
-    sumOf(metrics, SERVICE_METRICS.acknowledgedRecords),
+    byLabel(metrics, SERVICE_METRICS.acknowledgedRecords, 'exporter'),
   ]);
   logger.info('stopped', {
     recordsRead: read,

@@ -1,0 +1,57 @@
+// The configurations shipped in examples/ stay valid.
+import { readFile } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
+import { parseAllDocuments } from 'yaml';
+import { describe, expect, it } from 'vitest';
+import { formatIssues, loadConfig, parseConfig } from '../src/config/index.ts';
+import { createSidecarRegistry } from '../src/registry.ts';
+
+const registry = createSidecarRegistry();
+const examples = (path: string): string =>
+  fileURLToPath(new URL(`../../../examples/${path}`, import.meta.url));
+
+describe('shipped examples', () => {
+  it('the demo config writes to the debug and file exporters without an OTLP endpoint', async () => {
+    const result = await loadConfig(examples('config.yaml'), { registry, env: {} });
+    if (!result.ok) throw new Error(formatIssues(result.issues));
+    expect(result.config.graph.pipelines[0]?.exporters).toEqual(['debug', 'file']);
+    expect(result.config.storage.checkpointDir).toBe(examples('.logpush-otel/checkpoints'));
+  });
+
+  it('the demo config exports over OTLP only when OTEL_EXPORTER_OTLP_ENDPOINT is set', async () => {
+    const result = await loadConfig(examples('config.yaml'), {
+      registry,
+      env: { OTEL_EXPORTER_OTLP_ENDPOINT: 'http://127.0.0.1:4318' },
+    });
+    if (!result.ok) throw new Error(formatIssues(result.issues));
+    expect(result.config.graph.pipelines[0]?.exporters).toEqual(['otlp']);
+  });
+
+  it('the container config needs OTEL_EXPORTER_OTLP_ENDPOINT and says so', async () => {
+    const missing = await loadConfig(examples('docker/config.yaml'), { registry, env: {} });
+    expect(missing.ok ? [] : missing.issues.map((i) => i.path)).toEqual(['exporters.otlp.endpoint']);
+    const result = await loadConfig(examples('docker/config.yaml'), {
+      registry,
+      env: { OTEL_EXPORTER_OTLP_ENDPOINT: 'https://otlp.datadoghq.eu', LOGPUSH_OTEL_PROFILE: 'datadog' },
+    });
+    if (!result.ok) throw new Error(formatIssues(result.issues));
+    expect(result.config.telemetry.address).toBe('0.0.0.0:8888');
+    expect(result.config.storage.directory).toBe('/var/lib/logpush-otel');
+  });
+
+  it('the Kubernetes manifest parses and its ConfigMap holds a valid config', async () => {
+    const docs = parseAllDocuments(await readFile(examples('kubernetes/sidecar.yaml'), 'utf8'));
+    const objects = docs.map((d) => {
+      expect(d.errors).toEqual([]);
+      return d.toJS() as { kind: string; data?: Record<string, string> };
+    });
+    expect(objects.map((o) => o.kind)).toEqual(['ConfigMap', 'PersistentVolumeClaim', 'Deployment']);
+    const text = objects[0]?.data?.['config.yaml'] ?? '';
+    const result = parseConfig(text, {
+      registry,
+      env: { OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318' },
+    });
+    if (!result.ok) throw new Error(formatIssues(result.issues));
+    expect(result.config.storage.checkpointDir).toBe('/logpush/state/checkpoints');
+  });
+});
