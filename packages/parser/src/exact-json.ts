@@ -296,6 +296,10 @@ export function parseRecordJson(text: string): unknown {
   return record;
 }
 
+/** How often a record line needed the slow exact re-parse (for tests that guard the fast path). */
+export const slowPathStats = { reparses: 0 };
+
 function parseRecordWithReviver(text: string): unknown {
+  slowPathStats.reparses++;
   return JSON.parse(text, reviveRecord);
 }
