@@ -375,7 +375,7 @@ export class PrivacyRules {
       }
     }
     if (this.policy.ip.mode !== 'keep') this.#scrubAttributes(entry);
-    if (changed && this.policy.rewriteRaw) entry.raw = recordToJson(record);
+    if (changed && this.policy.rewriteRaw) rewriteRawLazily(entry);
     return changed;
   }
 
@@ -400,6 +400,25 @@ export class PrivacyRules {
       }
     }
   }
+}
+
+/**
+ * Replaces `entry.raw` with the scrubbed record's JSON, computed on first read (most pipelines never read it:
+ * only `body: original` and dead letters do). Assigning `raw` later stores the assigned value.
+ */
+function rewriteRawLazily(entry: LogEntry): void {
+  let text: string | undefined;
+  Object.defineProperty(entry, 'raw', {
+    configurable: true,
+    enumerable: true,
+    get(): string {
+      text ??= recordToJson(entry.record);
+      return text;
+    },
+    set(value: string) {
+      Object.defineProperty(entry, 'raw', { value, writable: true, configurable: true, enumerable: true });
+    },
+  });
 }
 
 function sameJson(a: JsonValue, b: JsonValue): boolean {

@@ -82,6 +82,15 @@ describe('PrivacyRules', () => {
     expect(e.raw).toContain('"EdgeStartTimestamp":1763780000123456789');
   });
 
+  it('rewrites raw from the scrubbed record when it is read, and keeps a raw assigned later', () => {
+    const e = entryOf('http_requests', httpRecord());
+    policy({}).apply(e);
+    expect(JSON.parse(e.raw)).toMatchObject({ ClientIP: '203.0.113.0', OriginIP: '192.0.2.0' });
+    expect({ ...e }.raw).toBe(e.raw);
+    e.raw = 'replaced';
+    expect(e.raw).toBe('replaced');
+  });
+
   it('removes parameters, matches name patterns, and removes user:password from URLs', () => {
     const rules = policy({ query: { mode: 'remove', params: ['utm_source'], patterns: ['^sess'] } });
     const e = entryOf(
