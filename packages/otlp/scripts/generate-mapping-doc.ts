@@ -204,7 +204,7 @@ export function mappingDoc(): string {
 
 const text = mappingDoc();
 if (process.argv.includes('--check')) {
-  let current = '';
+  let current: string;
   try {
     current = readFileSync(target, 'utf8');
   } catch {
