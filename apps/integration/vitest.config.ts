@@ -9,7 +9,7 @@ export default defineConfig({
     globalSetup: ['./test/global-setup.ts'],
     // The suites start real services and share 2 CPU cores: one file at a time keeps timings sane.
     fileParallelism: false,
-    testTimeout: 120_000,
+    testTimeout: 300_000,
     hookTimeout: 120_000,
   },
 });

@@ -13,6 +13,8 @@ export interface DatasetPart {
   readonly files?: number;
   readonly gzip?: boolean;
   readonly timestampFormat?: TimestampFormat;
+  /** Time of the first record (default: the generator's, 2024-01-01T00:00:00Z). */
+  readonly startUnixNano?: bigint;
 }
 
 /** The seed shared by every dataset: http_requests and firewall_events then describe the same requests. */
@@ -31,6 +33,7 @@ export async function writeDatasets(dir: string, parts: readonly DatasetPart[]):
       files: part.files ?? 2,
       gzip: part.gzip ?? true,
       timestampFormat: part.timestampFormat ?? 'unixnano',
+      ...(part.startUnixNano === undefined ? {} : { startUnixNano: part.startUnixNano }),
     });
   }
   return readInputDirectory(dir, (file) => file.split('/')[0] ?? '');

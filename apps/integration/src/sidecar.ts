@@ -83,16 +83,19 @@ export async function writeSidecarConfig(dir: string, config: Record<string, unk
   return file;
 }
 
-/** Starts `logpush-otel run --config <configFile> --once` with the current Node; output kept in `<logDir>/sidecar.log`. */
+/**
+ * Starts `logpush-otel run --config <configFile> --once` (or, with `once: false`, running until SIGTERM) with
+ * the current Node; output kept in `<logDir>/sidecar.log`.
+ */
 export function startSidecar(
   configFile: string,
   logDir: string,
-  extraArgs: readonly string[] = [],
+  options: { readonly once?: boolean } = {},
 ): ManagedProcess {
   return startProcess({
     name: 'sidecar',
     command: process.execPath,
-    args: [SIDECAR_BIN, 'run', '--config', configFile, '--once', ...extraArgs],
+    args: [SIDECAR_BIN, 'run', '--config', configFile, ...(options.once === false ? [] : ['--once'])],
     logFile: join(logDir, 'sidecar.log'),
     cwd: REPO_ROOT,
     env: { ...process.env, NO_COLOR: '1' },
