@@ -25,6 +25,7 @@ import { AckTracker } from '../../checkpoint/ack-tracker.ts';
 import type { StreamPosition } from '../../checkpoint/ack-tracker.ts';
 import { fingerprintOf, matchesPrefix, readHead } from '../../checkpoint/fingerprint.ts';
 import { CheckpointStore } from '../../checkpoint/store.ts';
+import { RECEIVER_METRICS } from '../../service/metric-names.ts';
 import type { FileCheckpoint } from '../../checkpoint/store.ts';
 import { insideOf, resolvePaths } from './config.ts';
 import type { LogpushFileReceiverConfig, ResolvedPaths } from './config.ts';
@@ -150,32 +151,20 @@ export class LogpushFileReceiver implements Receiver {
     const m = settings.metrics;
     const l = ['receiver'];
     this.#metrics = {
-      records: m.counter('logpush_otel_receiver_records_read_total', 'Records read and handed on.', l),
-      bytes: m.counter('logpush_otel_receiver_bytes_read_total', 'Decompressed bytes read.', l),
-      rejected: m.counter('logpush_otel_receiver_records_rejected_total', 'Lines that failed to parse.', l),
+      records: m.counter(RECEIVER_METRICS.recordsRead, 'Records read and handed on.', l),
+      bytes: m.counter(RECEIVER_METRICS.bytesRead, 'Decompressed bytes read.', l),
+      rejected: m.counter(RECEIVER_METRICS.recordsRejected, 'Lines that failed to parse.', l),
       deadLettered: m.counter(
-        'logpush_otel_receiver_dead_lettered_total',
+        RECEIVER_METRICS.deadLettered,
         'Lines, records and files written to the dead-letter store by the receiver.',
         l,
       ),
-      filesDone: m.counter(
-        'logpush_otel_receiver_files_done_total',
-        'Files read to the end and acknowledged.',
-        l,
-      ),
-      retries: m.counter(
-        'logpush_otel_receiver_retries_total',
-        'Re-reads from the checkpoint after a rejection.',
-        l,
-      ),
-      openFiles: m.gauge('logpush_otel_receiver_open_files', 'Files being read.', l),
-      inFlight: m.gauge(
-        'logpush_otel_receiver_in_flight_batches',
-        'Batches handed on, not yet acknowledged.',
-        l,
-      ),
+      filesDone: m.counter(RECEIVER_METRICS.filesDone, 'Files read to the end and acknowledged.', l),
+      retries: m.counter(RECEIVER_METRICS.retries, 'Re-reads from the checkpoint after a rejection.', l),
+      openFiles: m.gauge(RECEIVER_METRICS.openFiles, 'Files being read.', l),
+      inFlight: m.gauge(RECEIVER_METRICS.inFlightBatches, 'Batches handed on, not yet acknowledged.', l),
       checkpointAge: m.gauge(
-        'logpush_otel_receiver_checkpoint_age_seconds',
+        RECEIVER_METRICS.checkpointAge,
         'Seconds since the checkpoints were last saved while records await acknowledgement (0 when caught up).',
         l,
       ),
