@@ -146,9 +146,26 @@ export async function* parseStream(
   options: ParseOptions = {},
 ): AsyncGenerator<ParseResult, ParseSummary> {
   const batches = parseBatches(input, options);
-  for (;;) {
-    const r = await batches.next();
-    if (r.done === true) return r.value;
-    yield* r.value;
+  let done = false;
+  try {
+    for (;;) {
+      const r = await batches.next();
+      if (r.done === true) {
+        done = true;
+        return r.value;
+      }
+      yield* r.value;
+    }
+  } finally {
+    // The consumer stopped early: release the input (and gunzip) now, not at garbage collection.
+    if (!done)
+      await batches.return({
+        lines: 0,
+        ok: 0,
+        failed: 0,
+        consumedOffset: 0,
+        consumedLines: 0,
+        complete: false,
+      });
   }
 }

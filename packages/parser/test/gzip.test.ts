@@ -133,14 +133,29 @@ describe('gzip', () => {
     expect(summary.consumedLines).toBe(2000);
   });
 
-  it('stops reading when the consumer stops early', async () => {
+  it('stops reading and releases the input when the consumer stops early', async () => {
     const { parseStream } = await import('@logpush-otel/parser');
+    const gz = gzipSync(text.repeat(20));
+    let released = false;
+    let pulled = 0;
+    async function* source(): AsyncGenerator<Uint8Array> {
+      try {
+        for (let i = 0; i < gz.length; i += 512) {
+          pulled++;
+          yield await Promise.resolve(gz.subarray(i, i + 512));
+        }
+      } finally {
+        released = true;
+      }
+    }
     let n = 0;
-    for await (const r of parseStream(chunked(gzipSync(text), 512))) {
+    for await (const r of parseStream(source())) {
       expect(r.ok).toBe(true);
       if (++n === 10) break;
     }
     expect(n).toBe(10);
+    expect(released).toBe(true);
+    expect(pulled).toBeLessThan(Math.ceil(gz.length / 512));
   });
 });
 
