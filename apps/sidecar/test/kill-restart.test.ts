@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gunzipSync } from 'node:zlib';
-import { writeLogpushDirectory } from '@logpush-otel/testdata/generator';
+import { DEFAULT_START_UNIX_NANO, writeLogpushDirectory } from '@logpush-otel/testdata/generator';
 import { startOtlpReceiver } from '@logpush-otel/testdata/otlp-receiver';
 import type { OtlpReceiver } from '@logpush-otel/testdata/otlp-receiver';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -89,6 +89,8 @@ describe('logpush-otel run, killed with SIGKILL and restarted', () => {
       seed: 12,
       files: 2,
       gzip: false,
+      // A day later: read after the gzip files (oldest first).
+      startUnixNano: DEFAULT_START_UNIX_NANO + 86_400_000_000_000n,
     });
     const origins = await originsOf([...gz, ...plain]);
     expect(origins.size).toBe(5500);
@@ -109,7 +111,7 @@ describe('logpush-otel run, killed with SIGKILL and restarted', () => {
     poll_interval: 100ms
     batch_size: 100
     max_in_flight_batches: 4
-    max_open_files: 2
+    max_open_files: 1
 processors:
   cloudflare:
     body: original
@@ -154,6 +156,11 @@ storage:
     const store = await CheckpointStore.open(join(state, 'checkpoints'), 'logpush_file');
     const saved = new Map([...store.entries()].map((c) => [c.path, c] as const));
     await store.close();
+    // One file at a time, oldest first, 4 batches of 100 in flight: the first gzip file was killed mid-way.
+    const firstFile = saved.get(gz[0] ?? '');
+    expect(firstFile?.done).toBe(false);
+    expect(firstFile?.line).toBeGreaterThan(0);
+    expect(firstFile?.line).toBeLessThan(1000);
 
     // Second run: the backend answers everything; --once exits when all that exists is acknowledged.
     const before = b.records().length;
