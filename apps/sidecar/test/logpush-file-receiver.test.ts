@@ -279,6 +279,17 @@ describe('logpush_file receiver', () => {
     expect(await readDeadLetters(h.deadLetterDir)).toEqual([]);
   });
 
+  it('delivers the last record of a complete gzip file that has no final newline', async () => {
+    const { dir, state, start } = await setup({ incomplete_line_timeout: 3_600_000 });
+    const text = lines('n', 5).join('\n');
+    await writeFile(join(dir, '20240101T000000Z_20240101T000030Z_n.log.gz'), gzipText(text));
+    const h = await start();
+    await until('all five records', () => h.consumer.delivered.length === 5);
+    expect(h.consumer.rayIds()).toEqual(lines('n', 5).map(id));
+    await until('the file done', async () => (await checkpoints(state))[0]?.done === true);
+    expect((await checkpoints(state))[0]).toMatchObject({ offset: Buffer.byteLength(text), line: 5 });
+  });
+
   it('waits for the end of a partial last line in a plain file being written', async () => {
     const { dir, start } = await setup();
     const path = join(dir, 'live.log');
