@@ -1,0 +1,31 @@
+import { createMapper, lokiNormalise } from '@logpush-otel/otlp';
+import { expect, it } from 'vitest';
+import {
+  UserAgentCache,
+  applySampleRate,
+  enrichColo,
+  enrichDerived,
+  enrichIndicators,
+  enrichUserAgent,
+  geoAttributes,
+} from '../src/index.ts';
+import { entryOf, httpRecord } from './support/entries.ts';
+
+it('adds attribute keys that stay unique, also after Loki normalisation, next to the mapped ones', () => {
+  const e = entryOf('http_requests', httpRecord({ EdgeResponseStatus: 503, BotScoreSrc: 'Verified Bot' }));
+  enrichColo(e);
+  enrichDerived(e);
+  enrichUserAgent(e, new UserAgentCache(10));
+  enrichIndicators(e);
+  applySampleRate(e, 0.5, true);
+  createMapper()(e);
+  const keys = [
+    ...Object.keys(e.log?.attributes ?? {}),
+    ...Object.values(geoAttributes).filter((k) => !(k in (e.log?.attributes ?? {}))),
+    ...Object.keys(e.resource?.attributes ?? {}),
+  ];
+  expect(Object.keys(e.attributes).every((k) => k in (e.log?.attributes ?? {}))).toBe(true);
+  const normalised = keys.map(lokiNormalise);
+  const duplicates = normalised.filter((k, i) => normalised.indexOf(k) !== i);
+  expect(duplicates).toEqual([]);
+});
