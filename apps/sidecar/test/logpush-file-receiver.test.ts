@@ -251,6 +251,19 @@ describe('logpush_file receiver', () => {
     expect(h.metrics.get('logpush_otel_receiver_records_rejected_total')).toBe(3);
   });
 
+  it('writes the dead letters of a file of garbage in bounded groups and finishes it', async () => {
+    const { dir, state, start } = await setup({ batch_size: 10 });
+    const garbage = Array.from({ length: 25 }, (_, i) => `not json ${i}`).join('\n') + '\n';
+    await writeFile(join(dir, 'junk.log'), garbage);
+    const h = await start();
+    await h.receiver.drained();
+    expect(h.consumer.calls).toHaveLength(0);
+    expect((await readDeadLetters(h.deadLetterDir)).map((l) => l.line)).toEqual(
+      Array.from({ length: 25 }, (_, i) => i + 1),
+    );
+    expect((await checkpoints(state))[0]).toMatchObject({ done: true, line: 25 });
+  });
+
   it('reads a gzip file that grows while it is read, to the end, skipping nothing', async () => {
     const { dir, start } = await setup();
     const path = join(dir, '20240101T000000Z_20240101T000030Z_grow.log.gz');

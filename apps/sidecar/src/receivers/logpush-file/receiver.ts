@@ -751,7 +751,11 @@ export class LogpushFileReceiver implements Receiver {
     }
     try {
       const st = await handle.stat();
-      if (st.ino !== f.cp.ino || st.dev !== f.cp.dev) return; // replaced since the scan: the next scan sorts it out
+      if (st.ino !== f.cp.ino || st.dev !== f.cp.dev) {
+        // Replaced since the scan: the next scan sorts it out; do not spin on it meanwhile.
+        f.retryAt = Date.now() + this.#config.poll_interval;
+        return;
+      }
       const sizeAtStart = st.size;
       const head = Buffer.alloc(64);
       const { bytesRead } = await handle.read(head, 0, head.length, 0);
@@ -835,7 +839,7 @@ export class LogpushFileReceiver implements Receiver {
               bytes += e.nextOffset - e.offset;
               end = { offset: base.offset + e.nextOffset, line: base.line + e.line };
             }
-            if (unit.entries.length >= config.batch_size) {
+            if (unit.entries.length >= config.batch_size || unit.letters.length >= config.batch_size) {
               if (!(await this.#dispatch(f, generation, unit, end))) {
                 aborted = true;
                 break;
@@ -1035,6 +1039,7 @@ export class LogpushFileReceiver implements Receiver {
       f.tracker.pending === 0
     ) {
       f.cp.done = true;
+      delete f.cp.deadLettered;
       f.cp.size = f.size;
       this.#store?.set(f.cp);
       this.#metrics.filesDone.inc(1, this.#labels);
