@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+/* global process, URL */
 // Entry point of the `logpush-otel` command.
 // In the repository (src/ present) it runs the TypeScript sources directly with Node's type stripping, resolving
 // the sibling @logpush-otel/* packages to their sources too, so no build step is needed after `npm ci`.
