@@ -74,6 +74,8 @@ export interface CompiledDataset {
   readonly prefixPriority: readonly (readonly [string, Priority])[];
   /** Loki-normalised forms of every key the rules can write, to keep runtime-made keys distinct. */
   readonly claimed: Set<string>;
+  /** Cache of processor attribute keys: attribute id, or -1 when the key would collide after normalisation. */
+  readonly processorKeys: Map<string, number>;
   /** Whether the table has its own severity rule, or maps a status to `http.response.status_code`. */
   readonly severity: 'http_requests' | 'firewall_events' | 'spectrum_events' | 'status' | 'none';
   /** The field holding a fallback event time when the entry has none. */
@@ -304,6 +306,7 @@ export function compileDataset(id: string): CompiledDataset {
     severity,
     fallbackTimeFields,
     baseRuleCount: rules.size,
+    processorKeys: new Map(),
   };
   compiledCache.set(id, compiled);
   return compiled;

@@ -422,6 +422,19 @@ function deriveFirewallUrl(record: LogpushRecord, b: AttributeBuilder): void {
   );
 }
 
+/**
+ * The attribute id of a processor attribute key, or -1 when the key differs from a key of the dataset's table but
+ * equals it after Loki's normalisation (it would collide there). Cached per dataset.
+ */
+function processorKeyId(ds: CompiledDataset, key: string): number {
+  let id = ds.processorKeys.get(key);
+  if (id === undefined || (id >= 0 && keyName(id) !== key)) {
+    id = ds.claimed.has(lokiNormalise(key)) && !ds.keyPriority.has(key) ? -1 : keyId(key);
+    if (ds.processorKeys.size < 1024) ds.processorKeys.set(key, id);
+  }
+  return id;
+}
+
 function priorityOf(ds: CompiledDataset, key: string, processorKeys: Attributes): number {
   let p: number | undefined = ds.keyPriority.get(key);
   if (Object.hasOwn(processorKeys, key)) p = p === undefined ? 2 : Math.min(p, 2);
@@ -610,7 +623,12 @@ export function createMapper(options: MappingOptions = {}): (entry: LogEntry) =>
     for (const key in processor) {
       const value = processor[key];
       if (value === undefined) continue;
-      b.setKey(datadog && DATADOG_RESERVED.has(key.toLowerCase()) ? `cloudflare.${key}` : key, value);
+      const id = processorKeyId(
+        ds,
+        datadog && DATADOG_RESERVED.has(key.toLowerCase()) ? `cloudflare.${key}` : key,
+      );
+      if (id < 0) state.dropped++;
+      else b.set(id, value);
     }
     if (b.n > limit) state.dropped += applyBudget(ds, b, limit, processor);
 

@@ -56,7 +56,7 @@ describe("Loki's key normalisation", () => {
     'keeps every attribute key of %s distinct after normalisation',
     (id) => {
       const entry = entryOf(id, fullRecord(id));
-      entry.attributes = { 'geo.country.iso_code': 'US', 'user_agent.name': 'Firefox' };
+      entry.attributes = { 'geo.country.iso_code': 'US', 'user_agent.name': 'Firefox', client_address: 'x' };
       createMapper({ attributeLimit: 10_000, objectKeyLimit: 100, recordUid: true, cookies: true })(entry);
       const keys = [
         ...Object.keys(entry.log?.attributes ?? {}),

@@ -290,6 +290,17 @@ describe('attributes', () => {
     });
   });
 
+  it('drops a processor attribute that would collide with a mapped key in Loki, counting it', () => {
+    const entry = entryOf('http_requests', { EdgeColoCode: 'SJC' });
+    entry.attributes = { 'cloudflare.colo_code': 'x', 'cloudflare.colo.city': 'San Jose' };
+    createMapper()(entry);
+    expect(entry.log?.attributes).toEqual({
+      'cloudflare.colo.code': 'SJC',
+      'cloudflare.colo.city': 'San Jose',
+    });
+    expect(entry.log?.droppedAttributesCount).toBe(1);
+  });
+
   it('maps other datasets generically: event name, semantic names, vendor keys', () => {
     const entry = mapped('gateway_http', {
       Datetime: 1700000000000000000n,
