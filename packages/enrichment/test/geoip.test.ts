@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CollectingConsumer, createTestHost, runLifecycleSuite } from '@logpush-otel/pipeline/testing';
 import { Double } from '@logpush-otel/pipeline';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { GeoIpDatabase, enrichGeo, geoIpProcessorFactory, lookupGeo } from '../src/index.ts';
 import { entryOf } from './support/entries.ts';
 import { buildMmdb } from './support/mmdb-writer.ts';
@@ -174,6 +174,31 @@ describe('geoip processor', () => {
       'cloudflare.client.as_organization': 'Example Access',
     });
     await p.shutdown();
+  });
+
+  it('checks the files every reload_interval and uses a new version once it is there', async () => {
+    vi.useFakeTimers();
+    try {
+      const host = createTestHost('geoip');
+      const next = new CollectingConsumer();
+      const path = join(dir, 'city.mmdb');
+      const config = { ...geoIpProcessorFactory.defaultConfig(), databases: [path], reload_interval: 30 };
+      const p = geoIpProcessorFactory.create(host, config, next);
+      await p.start(host);
+      writeFileSync(
+        `${path}.new`,
+        buildMmdb([['203.0.113.0/24', city('AT', 'Vienna', '9', 48.2, 16.37, '1010') as never]]),
+      );
+      renameSync(`${path}.new`, path);
+      await p.consume({ entries: [entryOf('spectrum_events', { ClientIP: '203.0.113.77' }, 1)] });
+      vi.advanceTimersByTime(30_000);
+      await p.consume({ entries: [entryOf('spectrum_events', { ClientIP: '203.0.113.77' }, 2)] });
+      expect(next.entries.map((e) => e.attributes['geo.locality.name'])).toEqual(['Berlin', 'Vienna']);
+      expect(host.metricValue('logpush_otel_geoip_reloads_total')).toBe(1);
+      await p.shutdown();
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it('refuses to start without a database, naming the file', () => {

@@ -1,6 +1,6 @@
 import { CollectingConsumer, createTestHost, runLifecycleSuite } from '@logpush-otel/pipeline/testing';
 import type { JsonValue, LogEntry, LogpushRecord } from '@logpush-otel/pipeline';
-import { createMapper, encodeLogsJson } from '@logpush-otel/otlp';
+import { createMapper, encodeLogsJson, encodeLogsProto } from '@logpush-otel/otlp';
 import { datasets } from '@logpush-otel/schema';
 import { describe, expect, it } from 'vitest';
 import type { PrivacyConfig } from '../src/index.ts';
@@ -280,7 +280,7 @@ function sensitiveRecord(dataset: string): { record: LogpushRecord; kinds: Set<s
   return { record, kinds };
 }
 
-/** Runs entries through the privacy processor into a consumer that maps and encodes them as the exporter would. */
+/** Runs entries through the privacy processor into a consumer that maps and encodes them (OTLP JSON and protobuf). */
 async function exported(
   config: PrivacyConfig,
   entries: LogEntry[],
@@ -295,6 +295,8 @@ async function exported(
   exporter.respond = (batch) => {
     for (const e of batch.entries) mapper(e);
     wire += encodeLogsJson(batch.entries);
+    // the protobuf request carries strings as UTF-8 bytes: read it as latin1 so ASCII secrets stay searchable
+    wire += Buffer.from(encodeLogsProto(batch.entries)).toString('latin1');
     return Promise.resolve();
   };
   const p = privacyProcessorFactory.create(host, validated.config, exporter);
