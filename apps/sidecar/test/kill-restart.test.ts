@@ -1,6 +1,7 @@
 // End to end through the real command: `logpush-otel run` reads a Logpush directory and exports to a loopback
-// OTLP receiver; it is killed with SIGKILL while batches are unacknowledged, then run again with --once. No
-// record may be missing, and a record may arrive twice only if it lay past the checkpoint saved at the kill.
+// OTLP receiver. Killed with SIGKILL while batches are unacknowledged, then run again with --once: no record may
+// be missing, and a record may arrive twice only if it lay past the checkpoint saved at the kill. Stopped with
+// SIGTERM instead: what was in flight is drained and saved, so the restart sends nothing twice.
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
@@ -71,41 +72,43 @@ function startSidecar(
   return { child, exited, stderr: () => err };
 }
 
-describe('logpush-otel run, killed with SIGKILL and restarted', () => {
-  it('delivers every record; only records past the checkpoint saved at the kill arrive twice', async () => {
-    const work = await mkdtemp(join(tmpdir(), 'logpush-otel-kill-'));
-    cleanup.push(work);
-    const input = join(work, 'logpush');
-    const gz = await writeLogpushDirectory(join(input, 'http_requests'), {
-      dataset: 'http_requests',
-      count: 4000,
-      seed: 11,
-      files: 4,
-      gzip: true,
-    });
-    const plain = await writeLogpushDirectory(join(input, 'firewall_events'), {
-      dataset: 'firewall_events',
-      count: 1500,
-      seed: 12,
-      files: 2,
-      gzip: false,
-      // A day later: read after the gzip files (oldest first).
-      startUnixNano: DEFAULT_START_UNIX_NANO + 86_400_000_000_000n,
-    });
-    const origins = await originsOf([...gz, ...plain]);
-    expect(origins.size).toBe(5500);
+interface Setup {
+  readonly origins: Map<string, Origin>;
+  readonly gz: readonly string[];
+  readonly state: string;
+  readonly config: string;
+}
 
-    backend = await startOtlpReceiver();
-    // The first requests are answered; later ones are held (never answered before the kill).
-    const answered = 6;
-    backend.respondWith((n) => (n >= answered ? { status: 200, delayMs: 120_000 } : undefined));
+/** Writes a Logpush directory (4 gzip files, then 2 plain files a day later) and a config exporting to `url`. */
+async function prepare(url: string): Promise<Setup> {
+  const work = await mkdtemp(join(tmpdir(), 'logpush-otel-kill-'));
+  cleanup.push(work);
+  const input = join(work, 'logpush');
+  const gz = await writeLogpushDirectory(join(input, 'http_requests'), {
+    dataset: 'http_requests',
+    count: 4000,
+    seed: 11,
+    files: 4,
+    gzip: true,
+  });
+  const plain = await writeLogpushDirectory(join(input, 'firewall_events'), {
+    dataset: 'firewall_events',
+    count: 1500,
+    seed: 12,
+    files: 2,
+    gzip: false,
+    // A day later: read after the gzip files (oldest first).
+    startUnixNano: DEFAULT_START_UNIX_NANO + 86_400_000_000_000n,
+  });
+  const origins = await originsOf([...gz, ...plain]);
+  expect(origins.size).toBe(5500);
 
-    const state = join(work, 'state');
-    await mkdir(state);
-    const config = join(work, 'config.yaml');
-    await writeFile(
-      config,
-      `receivers:
+  const state = join(work, 'state');
+  await mkdir(state);
+  const config = join(work, 'config.yaml');
+  await writeFile(
+    config,
+    `receivers:
   logpush_file:
     directory: ${JSON.stringify(input)}
     poll_interval: 100ms
@@ -117,7 +120,7 @@ processors:
     body: original
 exporters:
   otlp:
-    endpoint: ${JSON.stringify(backend.url)}
+    endpoint: ${JSON.stringify(url)}
     concurrency: 4
     timeout: 120s
     retry_on_failure:
@@ -137,7 +140,18 @@ service:
 storage:
   directory: ${JSON.stringify(state)}
 `,
-    );
+  );
+
+  return { origins, gz, state, config };
+}
+
+describe('logpush-otel run, stopped mid-stream and restarted', () => {
+  it('delivers every record; only records past the checkpoint saved at the kill arrive twice', async () => {
+    backend = await startOtlpReceiver();
+    const { origins, gz, state, config } = await prepare(backend.url);
+    // The first requests are answered; later ones are held (never answered before the kill).
+    const answered = 6;
+    backend.respondWith((n) => (n >= answered ? { status: 200, delayMs: 120_000 } : undefined));
 
     const first = startSidecar(config);
     const b = backend;
@@ -187,5 +201,28 @@ storage:
     const duplicates = secondRun.filter((raw) => once.has(raw)).length;
     expect(duplicates).toBeLessThanOrEqual(4 * 100 * 2);
     expect(new Set(secondRun).size).toBe(secondRun.length);
+  }, 60_000);
+
+  it('after SIGTERM mid-stream drains what is in flight and saves it: a restart sends nothing twice', async () => {
+    backend = await startOtlpReceiver();
+    const { origins, config } = await prepare(backend.url);
+    // Every request is answered, slowly, so the sidecar is mid-stream when it is told to stop.
+    backend.respondWith(() => ({ status: 200, delayMs: 30 }));
+    const first = startSidecar(config);
+    const b = backend;
+    await until('records arriving', () => b.acceptedCount() >= 1000 || first.child.exitCode !== null, 30_000);
+    expect(first.child.exitCode, first.stderr()).toBeNull();
+    first.child.kill('SIGTERM');
+    expect(await first.exited, first.stderr()).toBe(0);
+    const firstRun = b.records().map(bodyText);
+    expect(firstRun.length).toBeLessThan(origins.size);
+
+    b.respondWith(() => undefined);
+    const second = startSidecar(config, ['--once']);
+    expect(await second.exited, second.stderr()).toBe(0);
+    const secondRun = b.records().slice(firstRun.length).map(bodyText);
+    const all = [...firstRun, ...secondRun];
+    expect(new Set(all).size).toBe(origins.size);
+    expect(all.length).toBe(origins.size);
   }, 60_000);
 });
