@@ -97,13 +97,23 @@ function writeBigint(n: bigint): void {
   buf[pos++] = Number(v);
 }
 
+// The last fixed64 converted: consecutive records usually share their observed time.
+let lastFixed = 0n;
+let lastLow = 0;
+let lastHigh = 0;
+
 function writeFixed64(n: bigint | undefined): void {
   if (n === undefined || n === 0n) {
     buf.fill(0, pos, pos + 8);
   } else {
-    const v = BigInt.asUintN(64, n);
-    buf.writeUInt32LE(Number(v & 0xffffffffn), pos);
-    buf.writeUInt32LE(Number(v >> 32n), pos + 4);
+    if (n !== lastFixed) {
+      const v = BigInt.asUintN(64, n);
+      lastLow = Number(v & 0xffffffffn);
+      lastHigh = Number(v >> 32n);
+      lastFixed = n;
+    }
+    buf.writeUInt32LE(lastLow, pos);
+    buf.writeUInt32LE(lastHigh, pos + 4);
   }
   pos += 8;
 }
