@@ -9,7 +9,7 @@ import type { Scope } from './scope.ts';
 // One pass: each nested message reserves the bytes its length usually needs, is written, and then its length
 // is filled in (moving the content when the length needs a different number of bytes), so the output is the
 // canonical encoding with minimal varints.
-let buf: Buffer = Buffer.allocUnsafe(1 << 20);
+let buf: Buffer = Buffer.allocUnsafeSlow(1 << 20);
 let pos = 0;
 
 function ensure(extra: number): void {
@@ -344,8 +344,9 @@ export function encodeLogsProto(entries: readonly LogEntry[], scope: Scope = def
     end(scopeLogs, 4);
     end(resourceLogs, 4);
   }
-  const out = new Uint8Array(pos);
-  out.set(buf.subarray(0, pos));
-  if (buf.length > 1 << 26) buf = Buffer.allocUnsafe(1 << 20);
+  // Hand the written bytes out without copying; the next call writes into a fresh buffer sized for a similar
+  // request (so a batch rarely grows the buffer, and the returned view wastes little memory).
+  const out = buf.subarray(0, pos);
+  buf = Buffer.allocUnsafeSlow(Math.max(1 << 16, Math.ceil(pos * 1.1) + 1024));
   return out;
 }
