@@ -9,14 +9,14 @@ import type { Scope } from './scope.ts';
 // One pass: each nested message reserves the bytes its length usually needs, is written, and then its length
 // is filled in (moving the content when the length needs a different number of bytes), so the output is the
 // canonical encoding with minimal varints.
-let buf: Buffer = Buffer.allocUnsafeSlow(1 << 20);
+let buf: Buffer = Buffer.alloc(1 << 20);
 let pos = 0;
 
 function ensure(extra: number): void {
   if (pos + extra <= buf.length) return;
   let size = buf.length * 2;
   while (size < pos + extra) size *= 2;
-  const bigger = Buffer.allocUnsafe(size);
+  const bigger = Buffer.alloc(size);
   buf.copy(bigger, 0, 0, pos);
   buf = bigger;
 }
@@ -345,8 +345,9 @@ export function encodeLogsProto(entries: readonly LogEntry[], scope: Scope = def
     end(resourceLogs, 4);
   }
   // Hand the written bytes out without copying; the next call writes into a fresh buffer sized for a similar
-  // request (so a batch rarely grows the buffer, and the returned view wastes little memory).
+  // request (so a batch rarely grows the buffer, and the returned view wastes little memory). Buffers are
+  // zero-filled (fresh pages from the OS, cheap), so the bytes past the view never hold stale process memory.
   const out = buf.subarray(0, pos);
-  buf = Buffer.allocUnsafeSlow(Math.max(1 << 16, Math.ceil(pos * 1.1) + 1024));
+  buf = Buffer.alloc(Math.max(1 << 16, Math.ceil(pos * 1.1) + 1024));
   return out;
 }
