@@ -527,6 +527,18 @@ describe('logpush_file receiver', () => {
     expect((await checkpoints(state)).map((c) => c.path)).toEqual([join(dir, 'b.log')]);
   });
 
+  it('picks up new files in new date folders through file-system notifications, long before the next poll', async () => {
+    const { dir, start } = await setup({ watch: true, poll_interval: '10m' });
+    const h = await start();
+    await until('the first scan', () => h.metrics.values.has('logpush_otel_receiver_open_files'));
+    await mkdir(join(dir, '20240105'));
+    await writeFile(
+      join(dir, '20240105', '20240105T000000Z_20240105T000030Z_w.log.gz'),
+      gzipText(ndjson(lines('w', 3))),
+    );
+    await until('the new file', () => h.consumer.delivered.length === 3);
+  });
+
   it('uses polling alone when watching is off', async () => {
     const { dir, start } = await setup({ watch: false, poll_interval: 30 });
     const h = await start();

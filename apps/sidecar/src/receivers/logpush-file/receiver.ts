@@ -232,7 +232,9 @@ export class LogpushFileReceiver implements Receiver {
 
   #startWatching(): void {
     try {
-      this.#watcher = watch(this.#paths.directory, { recursive: true }, () => this.#onWatchEvent());
+      this.#watcher = watch(this.#paths.directory, { recursive: true }, (_event, name) =>
+        this.#onWatchEvent(name),
+      );
       this.#watcher.on('error', (error: Error) => {
         this.#settings.logger.warn('file watching failed; polling only', {
           component: this.#component,
@@ -249,8 +251,17 @@ export class LogpushFileReceiver implements Receiver {
     }
   }
 
-  #onWatchEvent(): void {
+  #onWatchEvent(name: string | null): void {
     if (this.#stopping || this.#watchTimer !== undefined) return;
+    // Our own writes (checkpoints in a hidden folder, moved files) must not trigger scans.
+    if (name !== null && name !== '') {
+      if (name.split(/[\\/]/).some((part) => part.startsWith('.'))) return;
+      const full = join(this.#paths.directory, name);
+      if (insideOf(this.#paths.checkpointDir, full) !== undefined || full === this.#paths.checkpointDir)
+        return;
+      const moveDir = this.#paths.moveDir;
+      if (moveDir !== undefined && (full === moveDir || insideOf(moveDir, full) !== undefined)) return;
+    }
     this.#watchTimer = setTimeout(() => {
       this.#watchTimer = undefined;
       this.#requestScan();
