@@ -214,6 +214,43 @@ describe('logpush-otel run', () => {
     expect((await rayIdsIn(join(dir, 'out', 'logs.jsonl'))).length).toBe(all.length);
   });
 
+  it('on SIGTERM waits for the batches the backend has not answered yet, then exits 0 without losing or repeating records', async () => {
+    const receiver = await startOtlpReceiver();
+    try {
+      await writeLogpushDirectory(join(dir, 'in'), {
+        dataset: 'http_requests',
+        count: 2000,
+        seed: 5,
+        files: 2,
+      });
+      await writeFile(
+        join(dir, 'config.yaml'),
+        fileConfig().replace('  file:\n    path: out/logs.jsonl', '  otlp: {}').replace('[file]', '[otlp]'),
+      );
+      const env = { OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url };
+      receiver.stall(); // the backend reads requests but answers none yet
+      const first = spawnCli(['run', '--config', join(dir, 'config.yaml')], env);
+      await first.waitFor('started');
+      while (receiver.pending() === 0) await new Promise((resolve) => setTimeout(resolve, 20));
+      first.kill('SIGTERM');
+      await first.waitFor('stopping: draining in-flight batches and saving checkpoints');
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      expect(receiver.acceptedCount()).toBe(0); // nothing answered, so nothing may be checkpointed yet
+      receiver.resume();
+      expect(await first.exit).toBe(0);
+      const delivered = receiver.acceptedCount();
+      expect(delivered).toBeGreaterThan(0);
+
+      const second = spawnCli(['run', '--once', '--config', join(dir, 'config.yaml')], env);
+      expect(await second.exit).toBe(0);
+      const ids = receiver.records().map((r) => r.attributes['cloudflare.ray_id']);
+      expect(new Set(ids).size).toBe(2000);
+      expect(ids).toHaveLength(2000); // what the first run delivered was checkpointed: nothing sent twice
+    } finally {
+      await receiver.close();
+    }
+  });
+
   it('runs the demo config against OTEL_EXPORTER_OTLP_ENDPOINT and delivers every sample record', async () => {
     const receiver = await startOtlpReceiver();
     try {
