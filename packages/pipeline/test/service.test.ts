@@ -242,6 +242,42 @@ describe('Service', () => {
     expect(sinks.get('sink')?.entries).toHaveLength(3);
   });
 
+  it('names the component that failed to start and shuts down the ones already started', async () => {
+    const journal: Journal = [];
+    const sinks = new Map<string, CollectingConsumer>();
+    const broken: ProcessorFactory<{ tag: string }> = {
+      ...tagFactory(journal),
+      create(settings, config, next) {
+        const inner = tagFactory(journal).create(settings, config, next);
+        return {
+          ...inner,
+          start: () => Promise.reject(new Error('database not found')),
+          consume: (b) => inner.consume(b),
+        };
+      },
+    };
+    const registry = createRegistry([receiverFactory(journal), broken, sinkFactory(journal, sinks)]);
+    const graph = validateServiceConfig(
+      {
+        receivers: { numbers: null },
+        processors: { tag: null },
+        exporters: { sink: null },
+        pipelines: { logs: { receivers: ['numbers'], processors: ['tag'], exporters: ['sink'] } },
+      },
+      registry,
+    );
+    if (!graph.ok) throw new Error('invalid');
+    const service = new Service(graph.config, createTestHost());
+    await expect(service.start()).rejects.toThrow('processors/tag@logs failed to start: database not found');
+    expect(service.state).toBe('failed');
+    expect(journal).toEqual([
+      'start exporters/sink',
+      'shutdown receivers/numbers',
+      'shutdown processors/tag',
+      'shutdown exporters/sink',
+    ]);
+  });
+
   it('shuts down twice and without having started', async () => {
     const { service } = setup({
       receivers: { numbers: null },
