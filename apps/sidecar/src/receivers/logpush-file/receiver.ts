@@ -669,6 +669,13 @@ export class LogpushFileReceiver implements Receiver {
           this.#updateGauges();
           this.#afterSettle(f);
           this.#pump();
+        })
+        .catch((error: unknown) => {
+          this.#settings.logger.error('internal error after reading a file', {
+            component: this.#component,
+            file: f.path,
+            error: error instanceof Error ? error.message : String(error),
+          });
         });
       this.#passes.add(pass);
     }
@@ -939,6 +946,14 @@ export class LogpushFileReceiver implements Receiver {
         this.#metrics.inFlight.dec(1, this.#labels);
         this.#afterSettle(f);
         this.#pump();
+      })
+      .catch((error: unknown) => {
+        // Bookkeeping bugs must be loud, never an unhandled rejection that kills the process.
+        this.#settings.logger.error('internal error after a batch settled', {
+          component: this.#component,
+          file: f.path,
+          error: error instanceof Error ? error.message : String(error),
+        });
       });
     this.#settling.add(settled);
     return true;
