@@ -1,10 +1,14 @@
 // Lossless JSON: JSON.parse for speed, then an exact fix-up for integers beyond 2^53.
 //
 // The common Logpush line carries one or two 19-digit timestamps at the top level. JSON.parse rounds them; we
-// find the literal again by its key (`"Key":` preceded by `{`, `,` or whitespace can only be a key outside any
-// string in valid JSON, since a quote inside a string is always escaped) and re-read its digits as a bigint.
-// Anything less clear-cut (a big integer nested in an array or object, a key that occurs twice, a key needing
-// escapes) re-parses the line with a reviver that reads each number's source text: exact, but ~6x slower.
+// find the literal again by its member name (`"Key":` whose opening quote follows `{`, `,` or a blank can only be
+// a member name outside any string in valid JSON, since a quote inside a string is always escaped) and re-read
+// its digits as a bigint. With duplicate names the last occurrence is used, as JSON.parse keeps the last value.
+// Anything less clear-cut (a big integer nested in an array or object, a name needing escapes, a float literal
+// beyond 2^53) re-parses the line with a reviver that reads each number's source text: exact, but ~6x slower.
+//
+// Record lines also lose their null and '' object members here (cut from the text before JSON.parse, which is
+// cheaper than deleting properties afterwards), in the same single regex pass that finds the long integers.
 
 const MAX_SAFE = Number.MAX_SAFE_INTEGER;
 const INTEGER = /^-?\d+$/;

@@ -50,6 +50,23 @@ describe('exact integers', () => {
     expect(parseJsonExact(nested)).toEqual({ o: { t: 5 }, t: 1700000000000000123n });
     const spaced = '{ "t" : 1700000000000000123 }';
     expect(parseJsonExact(spaced)).toEqual({ t: 1700000000000000123n });
+    const after = '{"t":1700000000000000123,"o":{"t":1700000000000000999}}';
+    expect(parseJsonExact(after)).toEqual({ t: 1700000000000000123n, o: { t: 1700000000000000999n } });
+    // The same cases through the record path (which also cuts empty members).
+    for (const [text, expected] of [
+      [line, { note: '"t":1700000000000000999', t: 1700000000000000123n }],
+      [dup, { t: 1700000000000000123n }],
+      [nested, { o: { t: 5 }, t: 1700000000000000123n }],
+      [spaced, { t: 1700000000000000123n }],
+      [after, { t: 1700000000000000123n, o: { t: 1700000000000000999n } }],
+      [
+        '{"a":"","t":1700000000000000123,"b":null,"f":12345678901234567.5}',
+        { t: 1700000000000000123n, f: 12345678901234568 },
+      ],
+    ] as const) {
+      const r = parseLine(text, { dataset: 'unknown' });
+      expect(r.ok && r.record).toEqual(expected);
+    }
   });
 
   it('keeps __proto__ as a plain key', () => {
