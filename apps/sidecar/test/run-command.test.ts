@@ -251,6 +251,26 @@ describe('logpush-otel run', () => {
     }
   });
 
+  it('--once exits 3 when some lines went to the dead-letter directory, after delivering their neighbours', async () => {
+    await mkdir(join(dir, 'in'), { recursive: true });
+    const good = (n: number): string =>
+      JSON.stringify({
+        RayID: `ray${n}`,
+        EdgeStartTimestamp: 1_700_000_000_000_000_000 + n,
+        EdgeResponseStatus: 200,
+      });
+    await writeFile(join(dir, 'in', 'requests.log'), `${good(1)}\n{"RayID": "broken\n${good(2)}\n`);
+    await writeFile(join(dir, 'config.yaml'), fileConfig());
+    const run = spawnCli(['run', '--once', '--config', join(dir, 'config.yaml')]);
+    expect(await run.exit).toBe(3);
+    expect(await rayIdsIn(join(dir, 'out', 'logs.jsonl'))).toEqual(['ray1', 'ray2']);
+    const letters = await readdir(join(dir, '.logpush-otel', 'dead-letters'));
+    const text = await readFile(join(dir, '.logpush-otel', 'dead-letters', letters[0] ?? ''), 'utf8');
+    const letter = JSON.parse(text.split('\n')[0] ?? '') as { line: number; raw: string; reason: string };
+    expect([letter.line, letter.raw]).toEqual([2, '{"RayID": "broken']);
+    expect(letter.reason.length).toBeGreaterThan(0);
+  });
+
   it('runs the demo config against OTEL_EXPORTER_OTLP_ENDPOINT and delivers every sample record', async () => {
     const receiver = await startOtlpReceiver();
     try {
