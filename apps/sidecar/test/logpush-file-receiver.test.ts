@@ -85,6 +85,9 @@ describe('logpush_file receiver', () => {
     await writeFile(join(dir, '20240101', 'ownership-challenge.txt'), 'c2f3a1b0d9');
     await writeFile(join(dir, 'test.txt.gz'), gzipText('{"content":"tests"}'));
     await writeFile(join(dir, 'notes.txt'), 'not a log\n');
+    // Nor are the sidecar's own dead-letter files, should the dead-letter directory lie inside.
+    await mkdir(join(dir, 'dead'));
+    await writeFile(join(dir, 'dead', 'dead-letters-2024-01-01.ndjson'), '{"reason":"x","raw":"{}"}\n');
     const h = await start();
     await h.receiver.drained();
     const want = multiset(expected.map((l) => (JSON.parse(l) as { RayID: string }).RayID));

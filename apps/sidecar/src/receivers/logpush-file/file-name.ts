@@ -7,6 +7,11 @@ export function isLogpushControlFile(path: string): boolean {
   return /^ownership-challenge.*\.txt$/.test(name) || name === 'test.txt.gz' || name === 'test.txt';
 }
 
+/** Files the sidecar itself writes (dead letters), never to be read back as input. */
+export function isSidecarOutputFile(path: string): boolean {
+  return /^dead-letters-\d{4}-\d{2}-\d{2}\.ndjson$/.test(basename(path));
+}
+
 const WINDOW = /(\d{8}T\d{6}Z)_(\d{8}T\d{6}Z)/;
 
 function compactToMs(text: string): number {

@@ -29,7 +29,7 @@ import { RECEIVER_METRICS } from '../../service/metric-names.ts';
 import type { FileCheckpoint } from '../../checkpoint/store.ts';
 import { insideOf, resolvePaths } from './config.ts';
 import type { LogpushFileReceiverConfig, ResolvedPaths } from './config.ts';
-import { isLogpushControlFile, oldestFirstKey } from './file-name.ts';
+import { isLogpushControlFile, isSidecarOutputFile, oldestFirstKey } from './file-name.ts';
 import { Slots } from './slots.ts';
 
 /** A file the receiver knows about in this run. The checkpoint holds the acknowledged position. */
@@ -382,7 +382,8 @@ export class LogpushFileReceiver implements Receiver {
           await visit(full);
         } else if (d.isFile() || d.isSymbolicLink()) {
           const rel = relative(root, full).split(sep).join('/');
-          if (isLogpushControlFile(full) || !this.#isIncluded(rel) || this.#isExcluded(rel)) continue;
+          if (isLogpushControlFile(full) || isSidecarOutputFile(full)) continue;
+          if (!this.#isIncluded(rel) || this.#isExcluded(rel)) continue;
           out.push(full);
         }
       }
