@@ -58,6 +58,14 @@ describe('configuration', () => {
     );
   });
 
+  it('runs a listed cloudflare processor with its defaults when it has no section', () => {
+    const config = ok(
+      minimal.replace('exporters: [otlp]', 'processors: [cloudflare]\n      exporters: [otlp]'),
+    );
+    expect(config.graph.pipelines[0]?.processors).toEqual(['cloudflare']);
+    expect(section(config, 'processors', 'cloudflare')['body']).toBe('summary');
+  });
+
   it('uses the defaults for telemetry and storage, relative to the config file', () => {
     const config = ok(minimal);
     expect(config.telemetry).toEqual({ logLevel: 'info', address: '127.0.0.1:8888' });

@@ -129,7 +129,10 @@ function applyEnabled(doc: Record<string, unknown>, env: Env, issues: ConfigIssu
   }
 }
 
-/** Appends the mapping processor to pipelines that have none (declaring it with defaults when needed). */
+/**
+ * Appends the mapping processor to pipelines that have none, and declares it with its defaults when a pipeline
+ * lists the bare `cloudflare` id without a `processors.cloudflare` section.
+ */
 function ensureMapping(doc: Record<string, unknown>, registry: ComponentRegistry, notes: string[]): void {
   if (!registry.processors.has(MAPPING_PROCESSOR)) return;
   const pipelines = isPlainObject(doc['service']) ? doc['service']['pipelines'] : undefined;
@@ -138,10 +141,13 @@ function ensureMapping(doc: Record<string, unknown>, registry: ComponentRegistry
     if (!isPlainObject(pipeline)) continue;
     const list = pipeline['processors'] ?? [];
     if (!Array.isArray(list)) continue;
-    if (list.some((id) => typeof id === 'string' && typeOf(id) === MAPPING_PROCESSOR)) continue;
     if (doc['processors'] === undefined || doc['processors'] === null) doc['processors'] = {};
     const processors = doc['processors'];
     if (!isPlainObject(processors)) return;
+    // the bare id may be listed without a section: it then runs with its defaults
+    if (list.includes(MAPPING_PROCESSOR) && !(MAPPING_PROCESSOR in processors))
+      processors[MAPPING_PROCESSOR] = {};
+    if (list.some((id) => typeof id === 'string' && typeOf(id) === MAPPING_PROCESSOR)) continue;
     if (!(MAPPING_PROCESSOR in processors)) processors[MAPPING_PROCESSOR] = {};
     pipeline['processors'] = [...(list as unknown[]), MAPPING_PROCESSOR];
     notes.push(`service.pipelines.${name}: appended the ${MAPPING_PROCESSOR} processor before the exporters`);
