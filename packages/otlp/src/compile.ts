@@ -29,6 +29,7 @@ export const Action = {
   resourceId: 18,
   cookies: 19,
 } as const;
+/** One of the {@link Action} codes. */
 export type ActionCode = (typeof Action)[keyof typeof Action];
 
 /** A cached flattened key: its attribute id, or -1 when it would collide after Loki's normalisation. */

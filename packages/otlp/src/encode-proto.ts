@@ -213,13 +213,38 @@ function writeAnyValue(value: AnyValue | undefined): void {
   }
 }
 
+// Encoded `key` fields of KeyValue (tag, length, UTF-8 bytes) of recently seen attribute keys: a record's keys
+// come from a bounded set, and copying their bytes beats encoding the string again.
+const keyFields = new Map<string, Uint8Array>();
+
+function keyField(key: string): Uint8Array | undefined {
+  let field = keyFields.get(key);
+  if (field === undefined) {
+    const bytes = Buffer.from(key, 'utf8');
+    if (bytes.length >= 128) return undefined;
+    field = new Uint8Array(bytes.length + 2);
+    field[0] = 0x0a;
+    field[1] = bytes.length;
+    field.set(bytes, 2);
+    if (keyFields.size >= 8192) keyFields.clear();
+    keyFields.set(key, field);
+  }
+  return field;
+}
+
 function writeAttributes(attributes: Attributes, tag: number): void {
   for (const key in attributes) {
-    ensure(24);
+    const field = keyField(key);
+    ensure(24 + (field?.length ?? 0));
     buf[pos++] = tag;
     const start = begin(1);
-    buf[pos++] = 0x0a;
-    writeString(key);
+    if (field !== undefined) {
+      buf.set(field, pos);
+      pos += field.length;
+    } else {
+      buf[pos++] = 0x0a;
+      writeString(key);
+    }
     ensure(16);
     buf[pos++] = 0x12;
     const valueStart = begin(1);

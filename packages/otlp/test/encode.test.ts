@@ -143,6 +143,8 @@ describe('encodeLogsProto', () => {
       map: { a: 'b', n: null },
       nothing: null,
       nan: Number.NaN,
+      ключ: 'юникод',
+      ['k'.repeat(200)]: 'long key',
     };
     const decoded = decodeExportLogsRequest(encodeLogsProto([entry])) as {
       resourceLogs: {
@@ -173,6 +175,8 @@ describe('encodeLogsProto', () => {
       },
       nothing: {},
       nan: { doubleValue: Number.NaN },
+      ключ: { stringValue: 'юникод' },
+      ['k'.repeat(200)]: { stringValue: 'long key' },
     });
   });
 
