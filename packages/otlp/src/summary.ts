@@ -12,6 +12,11 @@ function text(value: JsonValue | AnyValue | undefined): string {
   return '';
 }
 
+/** `a b` (either may be empty; no stray spaces). */
+function join(a: string, b: string): string {
+  return b === '' ? a : a === '' ? b : `${a} ${b}`;
+}
+
 function hostPort(host: string, port: string): string {
   if (host === '') return '';
   const h = host.includes(':') ? `[${host}]` : host;
@@ -43,57 +48,57 @@ export function bodySummary(
   r: LogpushRecord,
   attributes: Pick<AttributeBuilder, 'get'>,
 ): string {
-  const parts: string[] = [];
-  const push = (s: string): void => {
-    if (s !== '') parts.push(s);
-  };
+  let out = '';
   switch (ds.datasetId) {
     case 'http_requests': {
-      push(text(r.ClientRequestMethod));
+      out = join(out, text(r.ClientRequestMethod));
       const full = attributes.get(URL_FULL);
-      push(typeof full === 'string' ? full : text(r.ClientRequestHost) + text(r.ClientRequestPath));
+      out = join(
+        out,
+        typeof full === 'string' ? full : text(r.ClientRequestHost) + text(r.ClientRequestPath),
+      );
       const status = text(r.EdgeResponseStatus);
-      if (status !== '0') push(status);
+      if (status !== '0') out = join(out, status);
       const cache = text(r.CacheCacheStatus);
-      if (cache !== '') push(`cache=${cache}`);
+      if (cache !== '') out = join(out, `cache=${cache}`);
       const bytes = text(r.EdgeResponseBytes);
-      if (bytes !== '') push(`${bytes}B`);
+      if (bytes !== '') out = join(out, `${bytes}B`);
       const colo = text(r.EdgeColoCode);
-      if (colo !== '') push(`colo=${colo}`);
+      if (colo !== '') out = join(out, `colo=${colo}`);
       const ray = text(r.RayID);
-      if (ray !== '') push(`ray=${ray}`);
+      if (ray !== '') out = join(out, `ray=${ray}`);
       break;
     }
     case 'firewall_events': {
-      push(text(r.Action).toLowerCase());
-      push(text(r.Source));
+      out = join(out, text(r.Action).toLowerCase());
+      out = join(out, text(r.Source));
       const rule = text(r.RuleID);
-      if (rule !== '') push(`rule=${rule}`);
-      push(text(r.ClientRequestMethod));
-      push(text(r.ClientRequestHost) + text(r.ClientRequestPath));
+      if (rule !== '') out = join(out, `rule=${rule}`);
+      out = join(out, text(r.ClientRequestMethod));
+      out = join(out, text(r.ClientRequestHost) + text(r.ClientRequestPath));
       const ray = text(r.RayID);
-      if (ray !== '') push(`ray=${ray}`);
+      if (ray !== '') out = join(out, `ray=${ray}`);
       break;
     }
     case 'spectrum_events': {
-      push(text(r.Event));
+      out = join(out, text(r.Event));
       const status = text(r.Status);
-      if (status !== '') push(`status=${status}`);
-      push(text(r.ClientProto));
+      if (status !== '') out = join(out, `status=${status}`);
+      out = join(out, text(r.ClientProto));
       const client = hostPort(text(r.ClientIP), text(r.ClientPort));
       const origin = hostPort(text(r.OriginIP), text(r.OriginPort));
-      if (client !== '' || origin !== '') push(`${client || '?'} -> ${origin || '?'}`);
+      if (client !== '' || origin !== '') out = join(out, `${client || '?'} -> ${origin || '?'}`);
       const app = text(r.Application);
-      if (app !== '') push(`app=${app}`);
+      if (app !== '') out = join(out, `app=${app}`);
       break;
     }
     default: {
-      push(ds.eventName !== '' ? ds.eventName : `cloudflare.${ds.datasetId}`);
+      out = join(out, ds.eventName !== '' ? ds.eventName : `cloudflare.${ds.datasetId}`);
       for (const [key, id] of GENERIC_KEYS) {
         const value = text(attributes.get(id));
-        if (value !== '') push(`${key}=${value}`);
+        if (value !== '') out = join(out, `${key}=${value}`);
       }
     }
   }
-  return parts.join(' ');
+  return out;
 }
