@@ -3,7 +3,8 @@
 // other, to the same loopback OTLP receiver (which only counts records). Prints records/s, CPU seconds, records
 // per CPU second and peak RSS of each, and the ratios. Not a CI gate.
 //
-//   npm run bench -w @logpush-otel/integration -- [--records 1000000] [--files 20] [--rounds 3] [--node-flags=...]
+//   npm run bench -w @logpush-otel/integration -- [--records 1000000] [--files 20] [--rounds 3]
+//     [--collector-queue N] [--node-flags=...]
 //
 // Needs the services built (npm run build-services -w @logpush-otel/integration, or a run of the test suite).
 import { existsSync } from 'node:fs';
@@ -26,6 +27,8 @@ const { values: args } = parseArgs({
     records: { type: 'string', default: '1000000' },
     files: { type: 'string', default: '20' },
     rounds: { type: 'string', default: '3' },
+    /** Bound the Collector exporter's sending queue to N batches, blocking the reader when full (0: default queue). */
+    'collector-queue': { type: 'string', default: '0' },
     /** Extra node flags for the sidecar, e.g. --node-flags=--max-old-space-size=160 */
     'node-flags': { type: 'string', default: '' },
   },
@@ -33,6 +36,7 @@ const { values: args } = parseArgs({
 const RECORDS = Number(args.records);
 const FILES = Number(args.files);
 const ROUNDS = Number(args.rounds);
+const COLLECTOR_QUEUE = Number(args['collector-queue']);
 const NODE_FLAGS = (args['node-flags'] ?? '').split(' ').filter((f) => f !== '');
 
 /** What one shipper did in one round. */
@@ -148,6 +152,9 @@ async function runCollector(
         encoding: 'proto',
         compression: 'gzip',
         retry_on_failure: { enabled: true },
+        ...(COLLECTOR_QUEUE > 0
+          ? { sending_queue: { queue_size: COLLECTOR_QUEUE, block_on_overflow: true } }
+          : {}),
       },
     },
     service: {
@@ -229,6 +236,9 @@ async function main(): Promise<void> {
     await (await import('node:fs/promises')).writeFile(join(dataDir, '.complete'), '');
   }
   console.log(`peer benchmark: ${RECORDS} records, ${FILES} files, ${ROUNDS} rounds; ${describeMachine()}`);
+  console.log(
+    `collector sending queue: ${COLLECTOR_QUEUE > 0 ? `${COLLECTOR_QUEUE} batches, blocking when full` : 'default (1000 batches, not blocking)'}`,
+  );
   const receiver = await startOtlpReceiver({ decode: 'count' });
   const results: Measurement[] = [];
   try {
