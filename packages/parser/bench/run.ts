@@ -3,7 +3,7 @@
 //   node bench/run.ts [records]        (default 200000; BENCH_RECORDS also works)
 import { Buffer } from 'node:buffer';
 import { execFileSync } from 'node:child_process';
-import { createReadStream } from 'node:fs';
+import { createReadStream, readFileSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -17,7 +17,15 @@ if (process.argv[2] === '--rss-of') {
   const file = process.argv[3] ?? '';
   let n = 0;
   for await (const batch of parseBatches(createReadStream(file), { source: file })) n += batch.length;
-  console.log(`${n} ${Math.round(process.resourceUsage().maxRSS / 1024)}`);
+  // VmHWM is this process's own high-water mark; getrusage's maxRSS can carry the parent's over fork and exec.
+  let peakKb = process.resourceUsage().maxRSS;
+  try {
+    const hwm = /VmHWM:\s+(\d+) kB/.exec(readFileSync('/proc/self/status', 'utf8'));
+    if (hwm?.[1] !== undefined) peakKb = Number(hwm[1]);
+  } catch {
+    // Not Linux: keep maxRSS.
+  }
+  console.log(`${n} ${Math.round(peakKb / 1024)}`);
   process.exit(0);
 }
 
