@@ -146,3 +146,26 @@ describe('resuming', () => {
     );
   });
 });
+
+describe('inputs', () => {
+  it('reads a Node Readable, also one that emits strings', async () => {
+    const { Readable } = await import('node:stream');
+    const text = `${httpLine(1)}\n${httpLine(2)}\n`;
+    const bytes = await collect(Readable.from([enc(text.slice(0, 50)), enc(text.slice(50))]));
+    expect(bytes.ok.map((r) => r.raw)).toEqual([httpLine(1), httpLine(2)]);
+    const strings = Readable.from([enc(text)]);
+    strings.setEncoding('utf8');
+    const decoded = await collect(strings);
+    expect(decoded.ok.map((r) => r.raw)).toEqual([httpLine(1), httpLine(2)]);
+  });
+
+  it('reports input that is not bytes as a read error', async () => {
+    async function* numbers(): AsyncGenerator<number> {
+      await Promise.resolve();
+      yield 42;
+    }
+    const { failures, summary } = await collect(numbers() as unknown as AsyncIterable<Uint8Array>);
+    expect(failures.map((f) => f.error.code)).toEqual(['read-error']);
+    expect(summary.complete).toBe(false);
+  });
+});
