@@ -182,9 +182,9 @@ export class AttributeBuilder {
       const keys: string[] = [];
       for (let i = 0; i < n; i++) keys.push(keyName(ids[i] ?? 0));
       if (shapeCount >= MAX_SHAPES) {
-        const out: Attributes = {};
-        for (let i = 0; i < n; i++) out[keys[i] ?? ''] = values[i] ?? null;
-        return out;
+        // Too many distinct key sequences (varied custom fields): start over rather than grow without bound.
+        shapes = new Map();
+        shapeCount = 0;
       }
       // JSON.parse creates fast-mode objects (and makes `__proto__` an ordinary own key).
       const template = JSON.parse(
@@ -198,8 +198,9 @@ export class AttributeBuilder {
         template[k] = null;
       }
       shape = { ids: Int32Array.from(ids.slice(0, n)), keys, template };
-      if (list === undefined) shapes.set(h, [shape]);
-      else list.push(shape);
+      const bucket = shapes.get(h);
+      if (bucket === undefined) shapes.set(h, [shape]);
+      else bucket.push(shape);
       shapeCount++;
     }
     const out: Attributes = { ...shape.template };

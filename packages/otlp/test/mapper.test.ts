@@ -301,6 +301,16 @@ describe('attributes', () => {
     expect(entry.log?.droppedAttributesCount).toBe(1);
   });
 
+  it('treats a __proto__ key as an ordinary attribute (no prototype change)', () => {
+    const entry = entryOf('http_requests', parseExact('{"RayID":"r","__proto__":"field"}'));
+    entry.attributes = JSON.parse('{"__proto__":"processor"}') as LogEntry['attributes'];
+    createMapper()(entry);
+    const out = entry.log?.attributes ?? {};
+    expect(Object.getPrototypeOf(out)).toBe(Object.prototype);
+    expect(Object.keys(out)).toEqual(['cloudflare.ray_id', 'cloudflare.http_requests.proto', '__proto__']);
+    expect(Object.getOwnPropertyDescriptor(out, '__proto__')?.value).toBe('processor');
+  });
+
   it('maps other datasets generically: event name, semantic names, vendor keys', () => {
     const entry = mapped('gateway_http', {
       Datetime: 1700000000000000000n,
