@@ -3,6 +3,7 @@
 //
 //   npm run bench -- [  (or node bench/run.ts [--records 1000000] [--files 20] [--stall-seconds 10] [--skip-stall] [--skip-e2e]
 //                     [--compression gzip|none] [--data-dir DIR]
+//                     [--node-flags='--max-semi-space-size=4 --max-old-space-size=96']  (flags of the sidecar child)
 //
 // The sidecar runs as a child process (`logpush-otel run --config <tmp> --once`) exporting to a loopback OTLP
 // receiver that only counts LogRecords (a tiny wire reader, so it is not the bottleneck). Peak RSS of the child
@@ -245,6 +246,7 @@ async function main(): Promise<void> {
     `input: ${RECORDS.toLocaleString('en-US')} http_requests records in ${files.length} .log.gz files ` +
       `(${(gzBytes / MB).toFixed(1)} MB compressed); node ${process.version}; MB = MiB of decompressed input`,
   );
+  console.log(`sidecar child node flags: ${args['node-flags'] === '' ? '(none)' : args['node-flags']}`);
   const b = await bare(files);
   console.log(line('bare gunzip + split + JSON.parse', b));
   const p = await parserOnly(files);
