@@ -1,9 +1,10 @@
 // Benchmark of the sidecar end to end, side by side with the parser alone and with bare split + JSON.parse, over
 // the same generated http_requests records in .log.gz files; then peak RSS while the OTLP receiver stalls.
 //
-//   npm run bench -- [  (or node bench/run.ts [--records 1000000] [--files 20] [--stall-seconds 10] [--skip-stall] [--skip-e2e]
-//                     [--compression gzip|none] [--data-dir DIR]
-//                     [--node-flags='--max-semi-space-size=4 --max-old-space-size=96']  (flags of the sidecar child)
+//   npm run bench -- [--records 1000000] [--files 20] [--stall-seconds 10] [--skip-stall] [--skip-e2e]
+//                    [--compression gzip|none] [--data-dir DIR]
+//                    [--node-flags='--max-semi-space-size=4 --max-old-space-size=96']  (flags of the sidecar child)
+//   (or: node bench/run.ts with the same flags)
 //
 // The sidecar runs as a child process (`logpush-otel run --config <tmp> --once`) exporting to a loopback OTLP
 // receiver that only counts LogRecords (a tiny wire reader, so it is not the bottleneck). Peak RSS of the child
