@@ -1,5 +1,6 @@
 // Throughput of the mapping and encoding paths, side by side in one run, against bare split + JSON.parse.
 // Usage: node bench/run.ts [--dataset http_requests|firewall_events|spectrum_events] [--count 30000] [--rounds 3]
+//   [--only <text>] (only the stages whose name contains <text>, beside the baseline)
 // Prints records/s, MB/s and the ratio to the baseline; never gates CI. Rates use the process's CPU time (user +
 // system), which is steadier than wall time on a shared machine; the wall-clock rate is printed beside it.
 import type { LogEntry } from '@logpush-otel/pipeline';
@@ -19,6 +20,7 @@ function option(name: string, fallback: string): string {
 const dataset = option('dataset', 'http_requests') as SeedDataset;
 const count = Number(option('count', '30000'));
 const rounds = Number(option('rounds', '3'));
+const only = option('only', ''); // run only the stages whose name contains this text (and the baseline)
 const BATCH = 1000;
 
 const text = [...generateRecords({ dataset, count, seed: 1, timestampFormat: 'unixnano' })].join('\n') + '\n';
@@ -84,6 +86,7 @@ console.log(
 const results: [string, number][] = [];
 const wall = new Map<string, number>();
 for (const [name, run] of Object.entries(stages)) {
+  if (only !== '' && !name.startsWith('baseline') && !name.includes(only)) continue;
   await run(); // warm-up
   let best = Infinity;
   let bestWall = Infinity;

@@ -311,6 +311,31 @@ describe('attributes', () => {
     expect(Object.getOwnPropertyDescriptor(out, '__proto__')?.value).toBe('processor');
   });
 
+  it('gives records with a repeated key sequence the same attributes, odd keys included', () => {
+    const mapper = createMapper();
+    const results = [1, 2, 3].map(() => {
+      const entry = entryOf('http_requests', parseExact('{"RayID":"r","__proto__":"field"}'));
+      entry.attributes = JSON.parse(
+        '{"__proto__":"processor","a\\"b\\\\c":1,"\\u2028x":2,"${x}":3}',
+      ) as LogEntry['attributes'];
+      mapper(entry);
+      return entry.log?.attributes ?? {};
+    });
+    for (const out of results) {
+      expect(Object.getPrototypeOf(out)).toBe(Object.prototype);
+      expect(Object.keys(out)).toEqual([
+        'cloudflare.ray_id',
+        'cloudflare.http_requests.proto',
+        '__proto__',
+        'a"b\\c',
+        '\u2028x',
+        '${x}',
+      ]);
+      expect(Object.getOwnPropertyDescriptor(out, '__proto__')?.value).toBe('processor');
+      expect(out).toEqual(results[0]);
+    }
+  });
+
   it('maps other datasets generically: event name, semantic names, vendor keys', () => {
     const entry = mapped('gateway_http', {
       Datetime: 1700000000000000000n,
