@@ -111,7 +111,9 @@ describe.skipIf(skipReason !== undefined)('sidecar → OpenTelemetry Collector',
           .map((r) => r.attributes['cloudflare.ray_id']),
       );
       expect(firewallRays.size).toBeGreaterThan(0);
-      expect(sidecar.output()).not.toMatch(/partial success|rejected_log_records|rejectedLogRecords/i);
+      expect(sidecar.output()).not.toMatch(
+        /records dead-lettered|partial success|rejected_log_records|rejectedLogRecords/i,
+      );
     });
   }
 });
