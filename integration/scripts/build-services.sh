@@ -6,7 +6,7 @@
 # $LOGPUSH_OTEL_SERVICES_DIR (default: <repo>/.reference-services, git-ignored), keyed by a hash of the pinned
 # inputs and the Go version: a second run only checks that the binaries exist and exits in well under a second.
 # Go's own caches (GOCACHE, GOMODCACHE) are used as configured, so a fresh clone on a machine that built the
-# services before links in about a minute instead of compiling everything again.
+# services before only links them again (seconds) instead of compiling everything.
 #
 # On success prints, and writes to <cache>/services.json, the absolute paths of the two binaries.
 # Exit codes: 0 built or reused, 1 build failed, 3 Go is missing or older than the pinned modules need.
