@@ -143,10 +143,26 @@ function writeString(s: string): void {
     buf[start] = written;
     return;
   }
-  const length = Buffer.byteLength(s, 'utf8');
-  ensure(5 + length);
-  writeVarint(length);
-  pos += buf.write(s, pos, length, 'utf8');
+  // Reserve the length's varint for the all-ASCII case (byte length = string length) and write straight after
+  // it; move the bytes only when multi-byte characters made the length need a longer varint.
+  ensure(5 + 3 * n);
+  const reserve = varintSize(n);
+  const start = pos;
+  pos += reserve;
+  const written = buf.write(s, pos, 'utf8');
+  pos += written;
+  const size = varintSize(written);
+  if (size !== reserve) {
+    buf.copyWithin(start + size, start + reserve, pos);
+    pos += size - reserve;
+  }
+  let p = start;
+  let length = written;
+  while (length > 0x7f) {
+    buf[p++] = (length & 0x7f) | 0x80;
+    length >>>= 7;
+  }
+  buf[p] = length;
 }
 
 function writeAnyValue(value: AnyValue | undefined): void {

@@ -58,6 +58,26 @@ describe('encodeLogsProto', () => {
     expect(Buffer.from(ours).equals(Buffer.from(official ?? new Uint8Array()))).toBe(true);
   });
 
+  it('writes long strings whose UTF-8 length needs a longer varint than their length as the official one', () => {
+    const entry = entryOf('http_requests', { EdgeStartTimestamp: 1700000000123456789n, RayID: 'r' });
+    createMapper()(entry);
+    if (entry.log === undefined) throw new Error('not mapped');
+    const attributes: Record<string, string> = {};
+    for (const n of [43, 60, 64, 100, 127, 128, 200, 5461, 5462, 16383, 16384]) {
+      attributes[`ascii${n}`] = 'a'.repeat(n);
+      attributes[`two${n}`] = 'é'.repeat(n);
+      attributes[`three${n}`] = '東'.repeat(n);
+      attributes[`mixed${n}`] = 'a'.repeat(n - 1) + '🚀';
+      attributes[`lone${n}`] = '\ud800'.repeat(n);
+    }
+    entry.log.attributes = attributes;
+    entry.log.body = '東'.repeat(50);
+    const official = ProtobufLogsSerializer.serializeRequest(toReadableLogRecords([entry], defaultScope));
+    expect(Buffer.from(encodeLogsProto([entry])).equals(Buffer.from(official ?? new Uint8Array()))).toBe(
+      true,
+    );
+  });
+
   it('decodes with the official .proto definitions to what the official serializer produced', () => {
     const entries = withoutIntegralDoubles(mappedFixtures());
     const ours = decodeExportLogsRequest(encodeLogsProto(entries));
