@@ -68,7 +68,14 @@ function compileShape(keys: readonly string[]): (values: readonly AnyValue[]) =>
     return `${k === '__proto__' ? `[${literal}]` : literal}: v[${i}] ?? null`;
   });
   // eslint-disable-next-line @typescript-eslint/no-implied-eval -- generated from JSON-escaped keys only
-  return new Function('v', `return {${members.join(',')}};`) as (values: readonly AnyValue[]) => Attributes;
+  const create = new Function('v', `return {${members.join(',')}};`) as (
+    values: readonly AnyValue[],
+  ) => Attributes;
+  // Generalise every field's representation once (double, then string), so that the objects' fields hold any
+  // value type without unboxed-double fields (reading those allocates) or later map deprecations.
+  create(keys.map(() => 0.5));
+  create(keys.map(() => ''));
+  return create;
 }
 let shapes = new Map<number, Shape[]>();
 let shapeCount = 0;
