@@ -4,6 +4,7 @@
 //   npm run bench -- [--records 1000000] [--files 20] [--stall-seconds 10] [--skip-stall] [--skip-e2e]
 //                    [--compression gzip|none] [--data-dir DIR]
 //                    [--node-flags='--max-semi-space-size=4 --max-old-space-size=96']  (flags of the sidecar child)
+//                    [--receiver='max_in_flight_batches: 4'] [--exporter='concurrency: 2']  (extra settings)
 //   (or: node bench/run.ts with the same flags)
 //
 // The sidecar runs as a child process (`logpush-otel run --config <tmp> --once`) exporting to a loopback OTLP
@@ -34,6 +35,10 @@ const { values: args } = parseArgs({
     'data-dir': { type: 'string' },
     /** Extra node flags for the sidecar child, e.g. --node-flags=--max-old-space-size=160 */
     'node-flags': { type: 'string', default: '' },
+    /** Extra logpush_file receiver settings, e.g. --receiver='max_in_flight_batches: 4, batch_size: 500' */
+    receiver: { type: 'string', default: '' },
+    /** Extra otlp exporter settings, e.g. --exporter='concurrency: 2' */
+    exporter: { type: 'string', default: '' },
   },
 });
 
@@ -190,6 +195,15 @@ async function runSidecar(config: string, during?: (pid: number) => Promise<void
   };
 }
 
+/** `a: 1, b: 2` as YAML lines with `indent`. */
+function yamlLines(settings: string, indent: string): string[] {
+  return settings
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s !== '')
+    .map((s) => indent + s);
+}
+
 function writeConfig(dir: string, work: string, receiver: OtlpReceiver): string {
   const path = join(work, 'config.yaml');
   writeFileSync(
@@ -199,12 +213,14 @@ function writeConfig(dir: string, work: string, receiver: OtlpReceiver): string 
       '  logpush_file:',
       `    directory: ${JSON.stringify(dir)}`,
       '    dataset: http_requests',
+      ...yamlLines(args.receiver, '    '),
       'processors:',
       '  cloudflare: {}',
       'exporters:',
       '  otlp:',
       `    endpoint: ${JSON.stringify(receiver.url)}`,
       `    compression: ${args.compression}`,
+      ...yamlLines(args.exporter, '    '),
       'service:',
       '  pipelines:',
       '    logs:',
@@ -248,6 +264,8 @@ async function main(): Promise<void> {
       `(${(gzBytes / MB).toFixed(1)} MB compressed); node ${process.version}; MB = MiB of decompressed input`,
   );
   console.log(`sidecar child node flags: ${args['node-flags'] === '' ? '(none)' : args['node-flags']}`);
+  if (args.receiver !== '' || args.exporter !== '')
+    console.log(`extra settings: receiver {${args.receiver}} exporter {${args.exporter}}`);
   const b = await bare(files);
   console.log(line('bare gunzip + split + JSON.parse', b));
   const p = await parserOnly(files);
