@@ -63,6 +63,7 @@ function createOnce(keys: readonly string[], values: readonly AnyValue[]): Attri
  * it is an ordinary own property like the others.
  */
 function compileShape(keys: readonly string[]): (values: readonly AnyValue[]) => Attributes {
+  if (!canCompile) return (values) => createOnce(keys, values);
   const members = keys.map((k, i) => {
     const literal = JSON.stringify(k);
     return `${k === '__proto__' ? `[${literal}]` : literal}: v[${i}] ?? null`;
@@ -77,6 +78,18 @@ function compileShape(keys: readonly string[]): (values: readonly AnyValue[]) =>
   create(keys.map(() => ''));
   return create;
 }
+/**
+ * Whether this runtime allows `new Function` (Cloudflare Workers and pages with a strict CSP forbid code
+ * generation); without it every shape takes the slower {@link createOnce} path, with the same result.
+ */
+const canCompile = ((): boolean => {
+  try {
+    // eslint-disable-next-line @typescript-eslint/no-implied-eval -- a constant probe
+    return (new Function('return 1') as () => number)() === 1;
+  } catch {
+    return false;
+  }
+})();
 let shapes = new Map<number, Shape[]>();
 let shapeCount = 0;
 const MAX_SHAPES = 4096;
