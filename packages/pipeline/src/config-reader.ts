@@ -177,13 +177,26 @@ export class ConfigReader {
     return n;
   }
 
-  /** A duration (`200ms`, `5s`, `1m`, `1h`) in milliseconds. */
-  duration(key: string, fallbackMs: number, options?: { minMs?: number }): number {
+  /**
+   * A duration (`200ms`, `5s`, `1m`, `1h`) in milliseconds. With `options.milliseconds`, a plain non-negative
+   * number (or the string "0") is also taken as milliseconds: the resolved form a component's defaults hold, so
+   * validating a validated config gives the same config back.
+   */
+  duration(key: string, fallbackMs: number, options?: { minMs?: number; milliseconds?: boolean }): number {
     const v = this.raw(key);
     if (v === undefined || v === null) return fallbackMs;
-    const ms = parseDuration(v);
+    const asMs = options?.milliseconds === true;
+    const ms =
+      asMs && typeof v === 'number'
+        ? Number.isFinite(v) && v >= 0
+          ? v
+          : undefined
+        : asMs && typeof v === 'string' && v.trim() === '0'
+          ? 0
+          : parseDuration(v);
     if (ms === undefined) {
-      this.issue(key, `expected a duration such as 200ms, 5s or 1m, got ${describeValue(v)}`);
+      const also = asMs ? ' (or milliseconds)' : '';
+      this.issue(key, `expected a duration such as 200ms, 5s or 1m${also}, got ${describeValue(v)}`);
       return fallbackMs;
     }
     if (options?.minMs !== undefined && ms < options.minMs) {

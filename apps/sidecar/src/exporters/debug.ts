@@ -13,8 +13,7 @@ import type {
   LogEntry,
   ValidationResult,
 } from '@logpush-otel/pipeline';
-import { Double } from '@logpush-otel/pipeline';
-import { ValueReader } from './config-values.ts';
+import { ConfigReader, Double } from '@logpush-otel/pipeline';
 
 /** Resolved configuration of the `debug` exporter. */
 export interface DebugExporterConfig {
@@ -28,7 +27,7 @@ function defaultDebugExporterConfig(): DebugExporterConfig {
 
 function validateDebugExporterConfig(config: unknown, path: string): ValidationResult<DebugExporterConfig> {
   const d = defaultDebugExporterConfig();
-  const r = new ValueReader(config, path);
+  const r = new ConfigReader(config, path);
   return r.finish({
     verbosity: r.oneOf('verbosity', ['basic', 'normal', 'detailed'] as const, d.verbosity),
     output: r.oneOf('output', ['stderr', 'stdout'] as const, d.output),

@@ -14,7 +14,7 @@ import type {
   LogBatch,
   ValidationResult,
 } from '@logpush-otel/pipeline';
-import { ValueReader } from './config-values.ts';
+import { ConfigReader } from '@logpush-otel/pipeline';
 import { EXPORTER_METRICS } from './metric-names.ts';
 
 /** Resolved configuration of the `file` exporter. */
@@ -37,7 +37,7 @@ function defaultFileExporterConfig(): FileExporterConfig {
 
 function validateFileExporterConfig(config: unknown, path: string): ValidationResult<FileExporterConfig> {
   const d = defaultFileExporterConfig();
-  const r = new ValueReader(config, path);
+  const r = new ConfigReader(config, path);
   const file = r.string('path', d.path).trim();
   if (file === '')
     r.issue('path', 'expected the file to write OTLP/JSON lines to, e.g. ./out/logs.jsonl, got nothing');

@@ -1,6 +1,6 @@
 // Configuration of the `otlp` exporter, shaped like the OpenTelemetry Collector's otlphttp exporter.
+import { ConfigReader } from '@logpush-otel/pipeline';
 import type { ValidationResult } from '@logpush-otel/pipeline';
-import { ValueReader } from '../config-values.ts';
 
 /** Retry policy for retryable failures (network errors, timeouts, 429, 502, 503, 504). */
 export interface RetryConfig {
@@ -77,7 +77,7 @@ export function resolveLogsUrl(config: Pick<OtlpExporterConfig, 'endpoint' | 'lo
   return base;
 }
 
-function checkUrl(r: ValueReader, key: 'endpoint' | 'logs_endpoint', value: string): void {
+function checkUrl(r: ConfigReader, key: 'endpoint' | 'logs_endpoint', value: string): void {
   if (value === '') return;
   let url: URL | undefined;
   try {
@@ -96,7 +96,7 @@ export function validateOtlpExporterConfig(
   path: string,
 ): ValidationResult<OtlpExporterConfig> {
   const d = defaultOtlpExporterConfig();
-  const r = new ValueReader(config, path);
+  const r = new ConfigReader(config, path);
   const endpoint = r.string('endpoint', d.endpoint).trim();
   const logsEndpoint = r.string('logs_endpoint', d.logs_endpoint).trim();
   checkUrl(r, 'endpoint', endpoint);
@@ -110,9 +110,17 @@ export function validateOtlpExporterConfig(
   const rr = r.section('retry_on_failure');
   const retry: RetryConfig = {
     enabled: rr.boolean('enabled', d.retry_on_failure.enabled),
-    initial_interval: rr.duration('initial_interval', d.retry_on_failure.initial_interval, { minMs: 1 }),
-    max_interval: rr.duration('max_interval', d.retry_on_failure.max_interval, { minMs: 1 }),
-    max_elapsed_time: rr.duration('max_elapsed_time', d.retry_on_failure.max_elapsed_time),
+    initial_interval: rr.duration('initial_interval', d.retry_on_failure.initial_interval, {
+      minMs: 1,
+      milliseconds: true,
+    }),
+    max_interval: rr.duration('max_interval', d.retry_on_failure.max_interval, {
+      minMs: 1,
+      milliseconds: true,
+    }),
+    max_elapsed_time: rr.duration('max_elapsed_time', d.retry_on_failure.max_elapsed_time, {
+      milliseconds: true,
+    }),
     multiplier: rr.number('multiplier', d.retry_on_failure.multiplier, { min: 1 }),
     randomization_factor: rr.number('randomization_factor', d.retry_on_failure.randomization_factor, {
       min: 0,
@@ -132,7 +140,7 @@ export function validateOtlpExporterConfig(
     compression: r.oneOf('compression', ['gzip', 'none'] as const, d.compression),
     compression_level: r.number('compression_level', d.compression_level, { min: 1, max: 9, integer: true }),
     headers: r.stringMap('headers', d.headers),
-    timeout: r.duration('timeout', d.timeout, { minMs: 1 }),
+    timeout: r.duration('timeout', d.timeout, { minMs: 1, milliseconds: true }),
     concurrency: r.number('concurrency', d.concurrency, { min: 1, max: 256, integer: true }),
     max_request_size: r.byteSize('max_request_size', d.max_request_size, { min: 1024 }),
     retry_on_failure: retry,
