@@ -86,7 +86,6 @@ export class LineFramer {
       i = skip;
     }
     const base = this.pos - i;
-    const max = this.maxLineBytes;
     for (;;) {
       const nl = chunk.indexOf(10, i);
       if (nl < 0) {
@@ -104,39 +103,13 @@ export class LineFramer {
         this.discardHead = undefined;
         sink.tooLong(this.lineNo, offset, next, length, head.toString('utf8'));
       } else if (this.carryLen === 0) {
-        let contentLen = nl - i;
-        if (contentLen > 0 && chunk[nl - 1] === 0x0d) contentLen--;
-        if (contentLen > max) {
-          sink.tooLong(
-            this.lineNo,
-            offset,
-            next,
-            contentLen,
-            decode(chunk, i, i + Math.min(contentLen, TOO_LONG_HEAD_BYTES), false),
-          );
-        } else {
-          const text = decode(chunk, i, nl, offset === 0);
-          if (!isBlank(text)) sink.line(text, this.lineNo, offset, next);
-        }
+        this.emit(chunk, i, nl, offset, next, sink);
       } else {
         this.carry.push(chunk.subarray(i, nl));
         const whole = Buffer.concat(this.carry, this.carryLen + nl - i);
         this.carry = [];
         this.carryLen = 0;
-        let contentLen = whole.length;
-        if (contentLen > 0 && whole[contentLen - 1] === 0x0d) contentLen--;
-        if (contentLen > max) {
-          sink.tooLong(
-            this.lineNo,
-            offset,
-            next,
-            contentLen,
-            decode(whole, 0, Math.min(contentLen, TOO_LONG_HEAD_BYTES), false),
-          );
-        } else {
-          const text = decode(whole, 0, whole.length, offset === 0);
-          if (!isBlank(text)) sink.line(text, this.lineNo, offset, next);
-        }
+        this.emit(whole, 0, whole.length, offset, next, sink);
       }
       this.consumedOffset = next;
       this.consumedLines = this.lineNo;
@@ -166,25 +139,33 @@ export class LineFramer {
       const whole = Buffer.concat(this.carry, this.carryLen);
       this.carry = [];
       this.carryLen = 0;
-      let contentLen = whole.length;
-      if (contentLen > 0 && whole[contentLen - 1] === 0x0d) contentLen--;
-      if (contentLen > this.maxLineBytes) {
-        sink.tooLong(
-          this.lineNo,
-          offset,
-          next,
-          contentLen,
-          decode(whole, 0, Math.min(contentLen, TOO_LONG_HEAD_BYTES), false),
-        );
-      } else {
-        const text = decode(whole, 0, whole.length, offset === 0);
-        if (!isBlank(text)) sink.line(text, this.lineNo, offset, next);
-      }
+      this.emit(whole, 0, whole.length, offset, next, sink);
     }
     this.consumedOffset = next;
     this.consumedLines = this.lineNo;
     this.lineStart = next;
     return false;
+  }
+
+  /**
+   * Hands on the complete line `buf[start, end)` (its newline excluded; a trailing CR is not content): as a line
+   * unless blank, or as too long (with its first bytes) when its content exceeds `maxLineBytes`.
+   */
+  private emit(buf: Buffer, start: number, end: number, offset: number, next: number, sink: LineSink): void {
+    let contentLen = end - start;
+    if (contentLen > 0 && buf[end - 1] === 0x0d) contentLen--;
+    if (contentLen > this.maxLineBytes) {
+      sink.tooLong(
+        this.lineNo,
+        offset,
+        next,
+        contentLen,
+        decode(buf, start, start + Math.min(contentLen, TOO_LONG_HEAD_BYTES), false),
+      );
+    } else {
+      const text = decode(buf, start, end, offset === 0);
+      if (!isBlank(text)) sink.line(text, this.lineNo, offset, next);
+    }
   }
 
   private holdPartial(chunk: Buffer, from: number): void {
