@@ -38,8 +38,8 @@ function isUnsafe(v: number): boolean {
   return v > MAX_SAFE || v < -MAX_SAFE;
 }
 
-/** Reviver that turns integer literals beyond 2^53 into bigint using the source text. */
-function reviveExact(this: unknown, _key: string, value: unknown, context?: { source?: string }): unknown {
+/** `value`, or a bigint read from its source text when it is an integer literal beyond 2^53. */
+function exactNumber(value: unknown, context: { source?: string } | undefined): unknown {
   if (
     typeof value === 'number' &&
     isUnsafe(value) &&
@@ -48,6 +48,11 @@ function reviveExact(this: unknown, _key: string, value: unknown, context?: { so
   )
     return BigInt(context.source);
   return value;
+}
+
+/** Reviver that turns integer literals beyond 2^53 into bigint using the source text. */
+function reviveExact(this: unknown, _key: string, value: unknown, context?: { source?: string }): unknown {
+  return exactNumber(value, context);
 }
 
 /** Parses with source-text access: every unsafe integer literal becomes a bigint. */
@@ -138,14 +143,7 @@ function fixTopLevel(record: Record<string, unknown>, text: string): boolean {
 /** Reviver for records: exact integers, and null or '' object members dropped. */
 function reviveRecord(this: unknown, _key: string, value: unknown, context?: { source?: string }): unknown {
   if ((value === null || value === '') && !Array.isArray(this)) return undefined;
-  if (
-    typeof value === 'number' &&
-    isUnsafe(value) &&
-    context?.source !== undefined &&
-    INTEGER.test(context.source)
-  )
-    return BigInt(context.source);
-  return value;
+  return exactNumber(value, context);
 }
 
 /** One pass over a record line: `"key":""`, `"key":null` and `"key":<16+ digits>` candidates. */
