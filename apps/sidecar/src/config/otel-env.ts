@@ -77,6 +77,12 @@ function sectionsOfType(doc: Record<string, unknown>, kind: string, type: string
 const unset = (section: Record<string, unknown>, key: string): boolean =>
   section[key] === undefined || section[key] === null || section[key] === '';
 
+/** Env-given `defaults` under the section's own mapping (its keys win); a non-mapping own value is left as is. */
+function underOwn(defaults: Record<string, string>, own: unknown): unknown {
+  if (isPlainObject(own)) return { ...defaults, ...own };
+  return own === undefined || own === null ? defaults : own;
+}
+
 /**
  * Applies the OTLP exporter variables to every `otlp` exporter section and OTEL_SERVICE_NAME /
  * OTEL_RESOURCE_ATTRIBUTES to every `cloudflare` processor section of `doc` (in place), only where the section
@@ -138,12 +144,7 @@ export function applyOtelEnv(doc: Record<string, unknown>, env: Env): ConfigIssu
         else if (endpoint !== undefined) section['endpoint'] = endpoint;
       }
       if (Object.keys(headers).length > 0) {
-        const own = section['headers'];
-        section['headers'] = isPlainObject(own)
-          ? { ...headers, ...own }
-          : own === undefined || own === null
-            ? headers
-            : own;
+        section['headers'] = underOwn(headers, section['headers']);
       }
       if (protocol !== undefined && unset(section, 'protocol')) section['protocol'] = protocol.value;
       if (compression !== undefined && unset(section, 'compression'))
@@ -163,12 +164,7 @@ export function applyOtelEnv(doc: Record<string, unknown>, env: Env): ConfigIssu
     for (const section of mappers) {
       if (serviceName !== undefined && unset(section, 'service_name')) section['service_name'] = serviceName;
       if (Object.keys(resource).length > 0) {
-        const own = section['resource_attributes'];
-        section['resource_attributes'] = isPlainObject(own)
-          ? { ...resource, ...own }
-          : own === undefined || own === null
-            ? resource
-            : own;
+        section['resource_attributes'] = underOwn(resource, section['resource_attributes']);
       }
     }
   }
