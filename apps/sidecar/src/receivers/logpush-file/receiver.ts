@@ -768,6 +768,8 @@ export class LogpushFileReceiver implements Receiver {
       }
       throw error;
     }
+    /** Whether this pass holds a slot it has not handed to #dispatch yet (released when the pass ends). */
+    const slot = { held: false };
     try {
       const st = await handle.stat();
       if (st.ino !== f.cp.ino || st.dev !== f.cp.dev) {
@@ -823,6 +825,14 @@ export class LogpushFileReceiver implements Receiver {
           const observed = BigInt(Date.now()) * 1_000_000n;
           let bytes = 0;
           for (const r of step.value) {
+            // A unit is filled only while holding a slot, so files waiting for one hold no parsed records.
+            if (!slot.held) {
+              if (!(await this.#slots.acquire())) {
+                aborted = true;
+                break;
+              }
+              slot.held = true;
+            }
             if (r.ok) {
               const attributes: LogEntry['attributes'] = {};
               if (config.include_file_name) attributes['log.file.name'] = fileName;
@@ -859,6 +869,7 @@ export class LogpushFileReceiver implements Receiver {
               end = { offset: base.offset + e.nextOffset, line: base.line + e.line };
             }
             if (unit.entries.length >= config.batch_size || unit.letters.length >= config.batch_size) {
+              slot.held = false; // handed to #dispatch
               if (!(await this.#dispatch(f, generation, unit, end))) {
                 aborted = true;
                 break;
@@ -884,6 +895,8 @@ export class LogpushFileReceiver implements Receiver {
         (unit.entries.length > 0 || unit.letters.length > 0 || end.offset > f.read.offset) &&
         end.offset >= f.read.offset
       ) {
+        if (!slot.held && !(await this.#slots.acquire())) return;
+        slot.held = false; // handed to #dispatch
         if (!(await this.#dispatch(f, generation, unit, end))) return;
       }
       if (generation !== f.generation) return;
@@ -897,6 +910,7 @@ export class LogpushFileReceiver implements Receiver {
       if (streamError !== undefined && !f.truncated) await this.#deadLetterStreamError(f, streamError);
       f.failures = 0;
     } finally {
+      if (slot.held) this.#slots.release();
       await handle.close();
     }
   }
@@ -919,11 +933,14 @@ export class LogpushFileReceiver implements Receiver {
   }
 
   /**
-   * Hands a unit on: waits for a slot (backpressure), then consumes the entries and writes the dead letters.
+   * Hands a unit on with the slot the caller acquired (backpressure; the slot is released once the unit settled,
+   * or at once when false is returned): consumes the entries and writes the dead letters.
    * Returns false when reading of this file must stop (shutdown, failure, file restarted).
    */
+  // Async (with no await inside) so that callers yield as they did when it acquired the slot itself: a rejection
+  // arriving meanwhile stops the next unit.
+  // eslint-disable-next-line @typescript-eslint/require-await
   async #dispatch(f: TrackedFile, generation: number, unit: Unit, end: StreamPosition): Promise<boolean> {
-    if (!(await this.#slots.acquire())) return false;
     if (this.#stopping || f.failed || generation !== f.generation) {
       this.#slots.release();
       return false;
