@@ -1,3 +1,4 @@
+import { describeValue } from '@logpush-otel/pipeline';
 import type { ConfigIssue, ValidationResult } from '@logpush-otel/pipeline';
 
 /** Reads one config object, collecting every problem (with its path) instead of stopping at the first. */
@@ -15,7 +16,7 @@ export class ConfigReader {
       this.value = value as Record<string, unknown>;
     } else {
       this.value = {};
-      this.issue(path, `expected a mapping (key: value pairs), got ${describe(value)}`);
+      this.issue(path, `expected a mapping (key: value pairs), got ${describeValue(value)}`);
     }
   }
 
@@ -46,7 +47,7 @@ export class ConfigReader {
     const v = this.value[key];
     if (v === undefined || v === null) return fallback;
     if (typeof v === 'boolean') return v;
-    this.issue(this.at(key), `expected true or false, got ${describe(v)}`);
+    this.issue(this.at(key), `expected true or false, got ${describeValue(v)}`);
     return fallback;
   }
 
@@ -54,7 +55,7 @@ export class ConfigReader {
     const v = this.value[key];
     if (v === undefined || v === null) return fallback;
     if (typeof v === 'string') return v;
-    this.issue(this.at(key), `expected a string, got ${describe(v)}`);
+    this.issue(this.at(key), `expected a string, got ${describeValue(v)}`);
     return fallback;
   }
 
@@ -62,7 +63,7 @@ export class ConfigReader {
     const v = this.value[key];
     if (v === undefined || v === null) return undefined;
     if (typeof v === 'string' && v.length > 0) return v;
-    this.issue(this.at(key), `expected a non-empty string, got ${describe(v)}`);
+    this.issue(this.at(key), `expected a non-empty string, got ${describeValue(v)}`);
     return undefined;
   }
 
@@ -70,7 +71,7 @@ export class ConfigReader {
     const v = this.value[key];
     if (v === undefined || v === null) return fallback;
     if (typeof v === 'string' && (allowed as readonly string[]).includes(v)) return v as T;
-    this.issue(this.at(key), `expected one of ${allowed.join(', ')}, got ${describe(v)}`);
+    this.issue(this.at(key), `expected one of ${allowed.join(', ')}, got ${describeValue(v)}`);
     return fallback;
   }
 
@@ -98,13 +99,13 @@ export class ConfigReader {
     if (v === undefined || v === null) return [...fallback];
     if (typeof v === 'string') return [v];
     if (!Array.isArray(v)) {
-      this.issue(this.at(key), `expected a list of strings, got ${describe(v)}`);
+      this.issue(this.at(key), `expected a list of strings, got ${describeValue(v)}`);
       return [...fallback];
     }
     const out: string[] = [];
     v.forEach((item: unknown, i) => {
       if (typeof item === 'string' && item.length > 0) out.push(item);
-      else this.issue(`${this.at(key)}[${i}]`, `expected a non-empty string, got ${describe(item)}`);
+      else this.issue(`${this.at(key)}[${i}]`, `expected a non-empty string, got ${describeValue(item)}`);
     });
     return out;
   }
@@ -132,7 +133,7 @@ function checkNumber(
 ): number | undefined {
   const what = `${range.integer === true ? 'an integer' : 'a number'}${rangeText(range)}`;
   if (typeof v !== 'number' || !Number.isFinite(v) || (range.integer === true && !Number.isInteger(v))) {
-    issues.push({ path, message: `expected ${what}, got ${describe(v)}` });
+    issues.push({ path, message: `expected ${what}, got ${describeValue(v)}` });
     return undefined;
   }
   const belowMin = range.min !== undefined && (range.exclusiveMin === true ? v <= range.min : v < range.min);
@@ -165,14 +166,4 @@ export function compileRegex(
     issues.push({ path, message: `expected a valid regular expression: ${(error as Error).message}` });
     return undefined;
   }
-}
-
-/** A short description of a config value for error messages (`a list`, `"abc"`, `12`). */
-export function describe(v: unknown): string {
-  if (v === null) return 'null';
-  if (Array.isArray(v)) return 'a list';
-  if (typeof v === 'object') return 'a mapping';
-  if (typeof v === 'string') return JSON.stringify(v.length > 60 ? `${v.slice(0, 60)}…` : v);
-  if (typeof v === 'number' || typeof v === 'boolean' || typeof v === 'bigint') return String(v);
-  return typeof v;
 }

@@ -1,5 +1,6 @@
 import type { ConfigIssue, JsonValue, LogEntry, ProcessorFactory } from '@logpush-otel/pipeline';
-import { ConfigReader, compileRegex, describe } from './config.ts';
+import { describeValue } from '@logpush-otel/pipeline';
+import { ConfigReader, compileRegex } from './config.ts';
 import { dropProcessor } from './processor.ts';
 import { toNumber } from './values.ts';
 
@@ -118,20 +119,20 @@ function readCondition(value: unknown, path: string, issues: ConfigIssue[]): Con
     case 'equals':
     case 'not_equals':
       if (!isScalar(v)) {
-        r.issue(at, `expected a string, number or boolean, got ${describe(v)}`);
+        r.issue(at, `expected a string, number or boolean, got ${describeValue(v)}`);
         return undefined;
       }
       return op === 'equals' ? { field, equals: v } : { field, not_equals: v };
     case 'in': {
       if (!Array.isArray(v) || v.length === 0 || !v.every(isScalar)) {
-        r.issue(at, `expected a non-empty list of strings, numbers or booleans, got ${describe(v)}`);
+        r.issue(at, `expected a non-empty list of strings, numbers or booleans, got ${describeValue(v)}`);
         return undefined;
       }
       return { field, in: v };
     }
     case 'regex': {
       if (typeof v !== 'string') {
-        r.issue(at, `expected a regular expression as a string, got ${describe(v)}`);
+        r.issue(at, `expected a regular expression as a string, got ${describeValue(v)}`);
         return undefined;
       }
       const regex = compileRegex(v, '', at, issues);
@@ -139,7 +140,7 @@ function readCondition(value: unknown, path: string, issues: ConfigIssue[]): Con
     }
     case 'exists':
       if (typeof v !== 'boolean') {
-        r.issue(at, `expected true or false, got ${describe(v)}`);
+        r.issue(at, `expected true or false, got ${describeValue(v)}`);
         return undefined;
       }
       return { field, exists: v };
@@ -148,7 +149,7 @@ function readCondition(value: unknown, path: string, issues: ConfigIssue[]): Con
     case 'lt':
     case 'lte':
       if (typeof v !== 'number' || !Number.isFinite(v)) {
-        r.issue(at, `expected a number, got ${describe(v)}`);
+        r.issue(at, `expected a number, got ${describeValue(v)}`);
         return undefined;
       }
       return { field, [op]: v } as Condition;
@@ -168,7 +169,7 @@ function readBlock(r: ConfigReader, key: string): MatchBlock | undefined {
   const conditions: Condition[] = [];
   if (raw !== undefined && raw !== null) {
     if (!Array.isArray(raw))
-      b.issue(b.at('conditions'), `expected a list of conditions, got ${describe(raw)}`);
+      b.issue(b.at('conditions'), `expected a list of conditions, got ${describeValue(raw)}`);
     else {
       raw.forEach((c: unknown, i) => {
         const cond = readCondition(c, `${b.at('conditions')}[${i}]`, b.issues);
