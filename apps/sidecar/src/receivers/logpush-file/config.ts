@@ -34,7 +34,7 @@ export interface LogpushFileReceiverConfig {
   max_line_bytes: number;
   /** Records per `consume` call. */
   batch_size: number;
-  /** Batches handed on and not yet acknowledged, at most (reading pauses when reached). */
+  /** Batches being filled or handed on and not yet acknowledged, at most (reading pauses when reached). */
   max_in_flight_batches: number;
   /** Where checkpoints are saved ('' = `<directory>/.logpush-otel/checkpoints`). */
   checkpoint_dir: string;
@@ -77,7 +77,7 @@ export function defaultLogpushFileConfig(): LogpushFileReceiverConfig {
     incomplete_line_timeout: 30_000,
     max_line_bytes: 1_048_576,
     batch_size: 1000,
-    max_in_flight_batches: 8,
+    max_in_flight_batches: 4,
     checkpoint_dir: '',
     retry_initial_interval: 1000,
     retry_max_interval: 30_000,
