@@ -92,28 +92,8 @@ export class LineFramer {
         this.holdPartial(chunk, i);
         break;
       }
-      const offset = this.lineStart;
       const next = base + nl + 1;
-      this.lineNo++;
-      this.lines++;
-      if (this.discarding) {
-        const length = next - 1 - offset;
-        const head = this.discardHead ?? Buffer.alloc(0);
-        this.discarding = false;
-        this.discardHead = undefined;
-        sink.tooLong(this.lineNo, offset, next, length, head.toString('utf8'));
-      } else if (this.carryLen === 0) {
-        this.emit(chunk, i, nl, offset, next, sink);
-      } else {
-        this.carry.push(chunk.subarray(i, nl));
-        const whole = Buffer.concat(this.carry, this.carryLen + nl - i);
-        this.carry = [];
-        this.carryLen = 0;
-        this.emit(whole, 0, whole.length, offset, next, sink);
-      }
-      this.consumedOffset = next;
-      this.consumedLines = this.lineNo;
-      this.lineStart = next;
+      this.finishLine(next, next - 1 - this.lineStart, sink, chunk, i, nl);
       i = nl + 1;
     }
     this.pos = base + chunk.length;
@@ -126,17 +106,36 @@ export class LineFramer {
   end(holdTail: boolean, sink: LineSink): boolean {
     if (this.pos <= this.lineStart) return false;
     if (holdTail) return true;
+    this.finishLine(this.pos, this.pos - this.lineStart, sink, undefined, 0, 0);
+    return false;
+  }
+
+  /**
+   * Completes the line from `lineStart` to `next` (the offset after its terminator, if any): its bytes are the
+   * carried partial plus `chunk[from, to)` (no chunk for a final tail); `discardedLength` is its length without
+   * the terminator, reported when the line was already being discarded as too long. Advances the consumed position.
+   */
+  private finishLine(
+    next: number,
+    discardedLength: number,
+    sink: LineSink,
+    chunk: Buffer | undefined,
+    from: number,
+    to: number,
+  ): void {
     const offset = this.lineStart;
-    const next = this.pos;
     this.lineNo++;
     this.lines++;
     if (this.discarding) {
       const head = this.discardHead ?? Buffer.alloc(0);
       this.discarding = false;
       this.discardHead = undefined;
-      sink.tooLong(this.lineNo, offset, next, next - offset, head.toString('utf8'));
+      sink.tooLong(this.lineNo, offset, next, discardedLength, head.toString('utf8'));
+    } else if (this.carryLen === 0 && chunk !== undefined) {
+      this.emit(chunk, from, to, offset, next, sink);
     } else {
-      const whole = Buffer.concat(this.carry, this.carryLen);
+      if (chunk !== undefined) this.carry.push(chunk.subarray(from, to));
+      const whole = Buffer.concat(this.carry, this.carryLen + to - from);
       this.carry = [];
       this.carryLen = 0;
       this.emit(whole, 0, whole.length, offset, next, sink);
@@ -144,7 +143,6 @@ export class LineFramer {
     this.consumedOffset = next;
     this.consumedLines = this.lineNo;
     this.lineStart = next;
-    return false;
   }
 
   /**
