@@ -36,8 +36,8 @@ export interface FieldSchema {
   readonly encoding?: 'json' | 'base64' | 'comma-separated';
 }
 
-/** One Logpush dataset (zone or account scope) with its fields in Cloudflare's order. */
-export interface DatasetSchema {
+/** The shape of one entry of the generated data (src/generated/datasets.ts): a dataset without its lookup map. */
+export interface DatasetData {
   /** Key in datasets.json: 'http_requests', 'firewall_events@account', ... */
   readonly id: string;
   /** Logpush dataset id without the scope suffix. */
@@ -50,22 +50,13 @@ export interface DatasetSchema {
   /** Other timestamp fields of the dataset. */
   readonly otherTimestampFields: readonly string[];
   readonly fields: readonly FieldSchema[];
-  readonly fieldsByName: ReadonlyMap<string, FieldSchema>;
   /** The dataset was found only at Cloudflare's old documentation path (may be retired). */
   readonly legacy?: boolean;
   /** Field names announced by Cloudflare's changelog but not yet in its field list (types unknown). */
   readonly changelogAdditions?: readonly string[];
 }
 
-/** The shape of one entry of the generated data (src/generated/datasets.ts). */
-export interface DatasetData {
-  readonly id: string;
-  readonly datasetId: string;
-  readonly scope: 'zone' | 'account';
-  readonly eventName: string;
-  readonly timestampField: string;
-  readonly otherTimestampFields: readonly string[];
-  readonly legacy?: boolean;
-  readonly changelogAdditions?: readonly string[];
-  readonly fields: readonly FieldSchema[];
+/** One Logpush dataset (zone or account scope) with its fields in Cloudflare's order, and by name. */
+export interface DatasetSchema extends DatasetData {
+  readonly fieldsByName: ReadonlyMap<string, FieldSchema>;
 }
