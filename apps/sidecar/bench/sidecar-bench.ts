@@ -5,7 +5,7 @@
 //                    [--compression gzip|none] [--data-dir DIR]
 //                    [--node-flags='--max-semi-space-size=4 --max-old-space-size=96']  (flags of the sidecar child)
 //                    [--receiver='max_in_flight_batches: 4'] [--exporter='concurrency: 2']  (extra settings)
-//   (or: node bench/run.ts with the same flags)
+//   (or: node --conditions=logpush-otel-source bench/sidecar-bench.ts with the same flags)
 //
 // The sidecar runs as a child process (`logpush-otel run --config <tmp> --once`) exporting to a loopback OTLP
 // receiver that only counts LogRecords (a tiny wire reader, so it is not the bottleneck). Peak RSS of the child
