@@ -1,5 +1,6 @@
 // Command line for the deterministic Logpush data generator. Run `node packages/testdata/src/generate-cli.ts --help`.
 import { once } from 'node:events';
+import { registerHooks } from 'node:module';
 import { parseArgs } from 'node:util';
 import {
   generateRecords,
@@ -132,6 +133,15 @@ export async function run(argv: readonly string[]): Promise<number> {
 }
 
 if (import.meta.main) {
+  // Resolve sibling @logpush-otel/* packages to their TypeScript sources (no build step needed in the repo).
+  registerHooks({
+    resolve(specifier, context, nextResolve) {
+      const conditions = context.conditions.includes('logpush-otel-source')
+        ? context.conditions
+        : ['logpush-otel-source', ...context.conditions];
+      return nextResolve(specifier, { ...context, conditions });
+    },
+  });
   run(process.argv.slice(2)).then(
     (code) => {
       process.exitCode = code;
