@@ -164,7 +164,7 @@ export function mappingDoc(): string {
     '',
     'How `@logpush-otel/otlp` turns a Logpush record into an OpenTelemetry LogRecord. Generated from the tables the',
     'mapper uses (`packages/otlp/src/tables.ts` plus the schema), so it always matches the code; CI fails when it',
-    'drifts (`npm run check:generated -w @logpush-otel/otlp`). Background and sources: `research/mapping.md`.',
+    'drifts (`npm run check:generated -w @logpush-otel/otlp`).',
     '',
     '## Rules',
     '',

@@ -1,6 +1,6 @@
 // The field tables: which Cloudflare field becomes which OpenTelemetry attribute, as data. The mapper compiles
-// them once per dataset; scripts/generate-mapping-doc.ts renders them as docs/mapping.md. Sources and reasons
-// for each choice: ../../../shared/research/mapping.md (§2 http_requests, §3 firewall_events, §4 spectrum_events).
+// them once per dataset; scripts/generate-mapping-doc.ts renders them as docs/mapping.md. The reasons
+// for each choice are in docs/mapping.md.
 
 /**
  * How a value is converted before it becomes an attribute.

@@ -1,5 +1,5 @@
-// Generates src/generated/datasets.ts and src/generated/records.ts from Cloudflare's field catalog
-// (`<repo>/../shared/cloudflare/datasets.json`) and the Panther seed tables (`<repo>/../shared/seeds/002_*.txt`).
+// Generates src/generated/datasets.ts and src/generated/records.ts from the package's data: Cloudflare's field
+// catalogue (`data/datasets.json`) and the columns of the three seed tables (`data/seed-columns.json`).
 //
 //   node scripts/generate.ts            writes the generated files in place
 //   node scripts/generate.ts --out DIR  writes them into DIR instead (used by `npm run check:generated`)
@@ -7,17 +7,15 @@
 // Seed columns that Cloudflare no longer lists are added to their dataset with `legacy: true` and the seed's type;
 // seed enum values that Cloudflare no longer lists are appended to the field's enum and named in `legacyEnum`.
 // The output is stable (no dates, sorted keys), so a re-run on the same inputs gives the same bytes.
-import { mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { datasetAliases } from '../src/aliases.ts';
 import type { DatasetData, FieldSchema, FieldType } from '../src/types.ts';
 
 const packageDir = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const repoDir = resolve(packageDir, '..', '..');
-const sharedDir = resolve(repoDir, '..', 'shared');
-const catalogPath = join(sharedDir, 'cloudflare', 'datasets.json');
-const seedsDir = join(sharedDir, 'seeds');
+const catalogPath = join(packageDir, 'data', 'datasets.json');
+const seedPath = join(packageDir, 'data', 'seed-columns.json');
 
 interface CatalogField extends FieldSchema {
   readonly [key: string]: unknown;
@@ -31,17 +29,6 @@ interface CatalogDataset {
   readonly changelogAdditions?: readonly { readonly name: string }[];
   readonly fields: readonly CatalogField[];
 }
-
-/** Successors named by Cloudflare's docs for seed-only columns (research/cloudflare-schema.md §3). */
-const legacyReplacements: Readonly<Record<string, Readonly<Record<string, string>>>> = {
-  http_requests: {
-    FirewallMatchesActions: 'SecurityActions',
-    FirewallMatchesRuleIDs: 'SecurityRuleIDs',
-    FirewallMatchesSources: 'SecuritySources',
-  },
-  // Panther spells Spectrum's `ClientAsn` as `ClientASN`; Cloudflare's data uses `ClientAsn`.
-  spectrum_events: { ClientASN: 'ClientAsn' },
-};
 
 /** Words at the end of a dataset id that end in "s" but are not plurals. */
 const notPlural = new Set(['dns', 'analytics']);
@@ -72,6 +59,7 @@ interface SeedColumn {
   readonly type: FieldType;
   readonly seedType: string;
   readonly enum?: readonly string[];
+  readonly replacedBy?: string;
 }
 
 const seedTypes: Readonly<Record<string, FieldType>> = {
@@ -86,72 +74,28 @@ const seedTypes: Readonly<Record<string, FieldType>> = {
   '{string:string}': 'object',
 };
 
-/** Values a seed description lists as `a \| b \| c` (after the last ':', ';' or 'Possible ... are'). */
-function seedEnum(description: string): string[] | undefined {
-  if (!description.includes('\\|')) return undefined;
-  const parts = description.split(/: |; |[Pp]ossible \w+ are /);
-  const list = parts.reverse().find((p) => p.includes('\\|')) ?? '';
-  const values = list
-    .split('\\|')
-    .map((v) => v.replaceAll('\\_', '_').trim().replace(/\.$/, ''))
-    .filter((v) => v.length > 0);
-  return values.length > 1 ? values : undefined;
-}
-
-/** Reads the Panther tables: `### Cloudflare.<Name>` then rows `| `Column` | `type` | description |`. */
-function readSeed(path: string): Map<string, SeedColumn[]> {
+/** Reads data/seed-columns.json: the seed tables' columns per dataset id, with the seed's types mapped to ours. */
+function readSeed(): Map<string, SeedColumn[]> {
+  const file = JSON.parse(readFileSync(seedPath, 'utf8')) as {
+    datasets: Record<string, { name: string; seedType: string; enum?: string[]; replacedBy?: string }[]>;
+  };
   const tables = new Map<string, SeedColumn[]>();
-  let current: SeedColumn[] | undefined;
-  for (const line of readFileSync(path, 'utf8').split(/\r?\n/)) {
-    const heading = /^### (Cloudflare\.\w+)\s*$/.exec(line);
-    if (heading) {
-      const alias = heading[1] ?? '';
-      const id = Object.hasOwn(datasetAliases, alias)
-        ? datasetAliases[alias as keyof typeof datasetAliases]
-        : undefined;
-      if (id === undefined)
-        throw new Error(`${path}: seed table ${alias} has no dataset alias in src/aliases.ts`);
-      current = [];
-      tables.set(id, current);
-      continue;
-    }
-    if (line.startsWith('#')) current = undefined;
-    const row = /^\|\s*(?:\*\*)?`([^`]+)`(?:\*\*)?\s*\|\s*`([^`]+)`\s*\|(.*)\|\s*$/.exec(line);
-    if (!row || !current) continue;
-    const name = row[1] ?? '';
-    if (name.startsWith('p_')) continue; // Panther's own metadata columns
-    const seedType = (row[2] ?? '').replace(/\s+/g, '');
-    const type = seedTypes[seedType];
-    if (type === undefined) throw new Error(`${path}: column ${name} has unknown seed type ${seedType}`);
-    const values = seedEnum(row[3] ?? '');
-    current.push(values ? { name, type, seedType, enum: values } : { name, type, seedType });
+  for (const [id, columns] of Object.entries(file.datasets)) {
+    tables.set(
+      id,
+      columns.map((c) => {
+        const type = seedTypes[c.seedType];
+        if (type === undefined) throw new Error(`${seedPath}: ${id}.${c.name} has unknown seed type ${c.seedType}`);
+        return { ...c, type };
+      }),
+    );
   }
   return tables;
 }
 
-function findSeed(): string {
-  const names = readdirSync(seedsDir)
-    .filter((n) => /^002_.*\.txt$/.test(n))
-    .sort();
-  const name = names[0];
-  if (name === undefined || names.length > 1)
-    throw new Error(`expected exactly one seed table file ${seedsDir}/002_*.txt, found ${names.length}`);
-  return join(seedsDir, name);
-}
-
-function buildData(): { data: DatasetData[]; seedName: string; legacyAdded: string[] } {
-  let catalogText: string;
-  try {
-    catalogText = readFileSync(catalogPath, 'utf8');
-  } catch (error) {
-    throw new Error(
-      `expected Cloudflare's field catalog at ${catalogPath} (the shared directory beside the repository)`,
-      { cause: error },
-    );
-  }
-  const catalog = JSON.parse(catalogText) as Record<string, CatalogDataset>;
-  const seedPath = findSeed();
-  const seed = readSeed(seedPath);
+function buildData(): { data: DatasetData[]; legacyAdded: string[] } {
+  const catalog = JSON.parse(readFileSync(catalogPath, 'utf8')) as Record<string, CatalogDataset>;
+  const seed = readSeed();
   const legacyAdded: string[] = [];
   const data: DatasetData[] = [];
   for (const id of Object.keys(catalog).sort()) {
@@ -178,7 +122,7 @@ function buildData(): { data: DatasetData[]; seedName: string; legacyAdded: stri
       const i = fields.findIndex((f) => f.name === col.name);
       const existing = fields[i];
       if (existing === undefined) {
-        const replacedBy = legacyReplacements[id]?.[col.name];
+        const replacedBy = col.replacedBy;
         const field: FieldSchema = {
           name: col.name,
           type: col.type,
@@ -214,7 +158,7 @@ function buildData(): { data: DatasetData[]; seedName: string; legacyAdded: stri
     if (!data.some((d) => d.id === id))
       throw new Error(`seed table for ${id} has no dataset in ${catalogPath}`);
   }
-  return { data, seedName: seedPath.slice(seedsDir.length + 1), legacyAdded };
+  return { data, legacyAdded };
 }
 
 const q = (v: boolean): string => String(v);
@@ -240,16 +184,16 @@ function fieldLiteral(f: FieldSchema): string {
   return `{ ${parts.join(', ')} }`;
 }
 
-function header(seedName: string): string {
+function header(): string {
   return [
-    '// Generated by packages/schema/scripts/generate.ts from shared/cloudflare/datasets.json and',
-    `// shared/seeds/${seedName}. DO NOT EDIT: change the generator and run \`node scripts/generate.ts\`.`,
+    '// Generated by packages/schema/scripts/generate.ts from data/datasets.json and data/seed-columns.json.',
+    '// DO NOT EDIT: change the data or the generator and run `npm run generate -w @logpush-otel/schema`.',
     '',
   ].join('\n');
 }
 
-function renderDatasets(data: readonly DatasetData[], seedName: string): string {
-  const out = [header(seedName), "import type { DatasetData } from '../types.ts';", ''];
+function renderDatasets(data: readonly DatasetData[]): string {
+  const out = [header(), "import type { DatasetData } from '../types.ts';", ''];
   out.push('/** Every Logpush dataset of the catalog, in id order, with the seed tables’ legacy fields. */');
   out.push('export const datasetData: readonly DatasetData[] = [');
   for (const d of data) {
@@ -311,8 +255,8 @@ function fieldDoc(f: FieldSchema): string {
   return notes.join('; ').replaceAll('*/', '*\\/');
 }
 
-function renderRecords(data: readonly DatasetData[], seedName: string): string {
-  const out = [header(seedName)];
+function renderRecords(data: readonly DatasetData[]): string {
+  const out = [header()];
   for (const d of data) {
     out.push(
       `/** A record of the \`${d.id}\` dataset (${d.scope} scope). Every field is optional: a Logpush job chooses its fields. */`,
@@ -334,10 +278,10 @@ function renderRecords(data: readonly DatasetData[], seedName: string): string {
 
 /** Writes datasets.ts and records.ts into `outDir`; returns a one-line summary. */
 export function generate(outDir: string): string {
-  const { data, seedName, legacyAdded } = buildData();
+  const { data, legacyAdded } = buildData();
   mkdirSync(outDir, { recursive: true });
-  writeFileSync(join(outDir, 'datasets.ts'), renderDatasets(data, seedName));
-  writeFileSync(join(outDir, 'records.ts'), renderRecords(data, seedName));
+  writeFileSync(join(outDir, 'datasets.ts'), renderDatasets(data));
+  writeFileSync(join(outDir, 'records.ts'), renderRecords(data));
   const fieldCount = data.reduce((n, d) => n + d.fields.length, 0);
   return (
     `wrote ${outDir}/{datasets,records}.ts: ${data.length} datasets, ${fieldCount} fields, ` +

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import type { FieldType, HttpRequestsRecord, SpectrumEventsRecord } from '../src/index.ts';
 import { datasetIds, datasets, getDataset } from '../src/index.ts';
 
-const catalogPath = fileURLToPath(new URL('../../../../shared/cloudflare/datasets.json', import.meta.url));
+const catalogPath = fileURLToPath(new URL('../data/datasets.json', import.meta.url));
 const catalog = JSON.parse(readFileSync(catalogPath, 'utf8')) as Record<
   string,
   { fieldCount: number; fields: { name: string; type: string }[]; timestampField: string }
