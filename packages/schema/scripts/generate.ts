@@ -13,7 +13,6 @@ import { fileURLToPath } from 'node:url';
 import type { DatasetData, FieldSchema, FieldType } from '../src/types.ts';
 
 const packageDir = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-const repoDir = resolve(packageDir, '..', '..');
 const catalogPath = join(packageDir, 'data', 'datasets.json');
 const seedPath = join(packageDir, 'data', 'seed-columns.json');
 
@@ -85,7 +84,8 @@ function readSeed(): Map<string, SeedColumn[]> {
       id,
       columns.map((c) => {
         const type = seedTypes[c.seedType];
-        if (type === undefined) throw new Error(`${seedPath}: ${id}.${c.name} has unknown seed type ${c.seedType}`);
+        if (type === undefined)
+          throw new Error(`${seedPath}: ${id}.${c.name} has unknown seed type ${c.seedType}`);
         return { ...c, type };
       }),
     );
