@@ -1,12 +1,14 @@
 // The sidecar's own log: one JSON object per line ({"level","time","msg",...fields}) on stderr.
 import type { Logger } from '@logpush-otel/pipeline';
 import type { LogLevel } from '../config/load.ts';
+import { redactText } from '../config/redact.ts';
 
 const rank: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40 };
 
 function jsonSafe(_key: string, value: unknown): unknown {
   if (typeof value === 'bigint') return value.toString();
-  if (value instanceof Error) return value.message;
+  if (value instanceof Error) return redactText(value.message);
+  if (typeof value === 'string') return redactText(value);
   return value;
 }
 
@@ -17,7 +19,8 @@ export interface LineSink {
 
 /**
  * A {@link Logger} writing JSON lines at `level` and above to `sink`: `level`, `time` (RFC 3339, UTC, ms), `msg`,
- * then the fields (bigints as strings, errors as their message). Field names never override the first three.
+ * then the fields (bigints as strings, errors as their message). Field names never override the first three. Every
+ * string is printed through {@link redactText}: URL credentials and configured secrets never reach the log.
  */
 export function createJsonLogger(level: LogLevel = 'info', sink: LineSink = process.stderr): Logger {
   const min = rank[level];
