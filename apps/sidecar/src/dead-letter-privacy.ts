@@ -25,8 +25,8 @@ export function deadLetterPrivacyRules(graph: ServiceGraph): PrivacyRules[] {
 
 /**
  * The letter transform of the dead-letter store for `graph`: the text-level privacy pass of every policy from
- * {@link deadLetterPrivacyRules} over the line and the reason (a backend may quote a record in its error), then
- * secrets out of the reason.
+ * {@link deadLetterPrivacyRules} over the line and the reason (a backend may quote a record in its error; the host
+ * of a URL in a reason is the backend's address and is kept), then secrets out of the reason.
  */
 export function deadLetterTransform(graph: ServiceGraph): (letter: DeadLetter) => DeadLetter {
   const rules = deadLetterPrivacyRules(graph);
@@ -35,7 +35,7 @@ export function deadLetterTransform(graph: ServiceGraph): (letter: DeadLetter) =
     let reason = letter.reason;
     for (const r of rules) {
       raw = scrubText(r, raw);
-      reason = scrubText(r, reason);
+      reason = scrubText(r, reason, { keepUrlHosts: true });
     }
     return { ...letter, raw, reason: redactText(reason) };
   };

@@ -73,6 +73,8 @@ describe('configuration', () => {
       directory: '/etc/logpush-otel/.logpush-otel',
       checkpointDir: '/etc/logpush-otel/.logpush-otel/checkpoints',
       deadLetterDir: '/etc/logpush-otel/.logpush-otel/dead-letters',
+      fileMode: 0o600,
+      dirMode: 0o700,
     });
     expect(section(config, 'receivers', 'logpush_file')['checkpoint_dir']).toBe(
       '/etc/logpush-otel/.logpush-otel/checkpoints',

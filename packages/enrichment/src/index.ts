@@ -72,6 +72,7 @@ export {
 } from './privacy.ts';
 export type { IpMode, PrivacyConfig, PrivacyPolicy, QueryMode } from './privacy.ts';
 export { TEXT_REDACTED, scrubText } from './privacy-text.ts';
+export type { ScrubTextOptions } from './privacy-text.ts';
 
 export {
   GeoIpDatabase,

@@ -73,16 +73,34 @@ function scrubAddress(rules: PrivacyRules, ip: string): string {
   return rules.policy.ip.mode === 'drop' ? '' : rules.scrubIp(ip);
 }
 
-function scrubIps(rules: PrivacyRules, text: string): string {
+/** Whether the address at `offset` is the host of a URL (`http://10.0.0.5:4318`, `http://[::1]`, `user@host`). */
+function isUrlHost(text: string, offset: number): boolean {
+  const before = text.slice(Math.max(0, offset - 4), offset);
+  return before.endsWith('://') || before.endsWith('://[') || before.endsWith('@');
+}
+
+function scrubIps(rules: PrivacyRules, text: string, keepUrlHosts: boolean): string {
   if (rules.policy.ip.mode === 'keep') return text;
-  const v6 = text.replace(IPV6, (token) => {
+  const v6 = text.replace(IPV6, (token: string, offset: number) => {
+    if (keepUrlHosts && isUrlHost(text, offset)) return token;
     // A trailing dot or colon may belong to the sentence rather than to the address.
     for (const candidate of [token, token.replace(/\.+$/, ''), token.replace(/:$/, '')]) {
       if (isIP(candidate) === 6) return scrubAddress(rules, candidate) + token.slice(candidate.length);
     }
     return token;
   });
-  return v6.replace(IPV4, (token) => (isIP(token) === 4 ? scrubAddress(rules, token) : token));
+  return v6.replace(IPV4, (token: string, offset: number) =>
+    isIP(token) !== 4 || (keepUrlHosts && isUrlHost(v6, offset)) ? token : scrubAddress(rules, token),
+  );
+}
+
+/** Options of {@link scrubText}. */
+export interface ScrubTextOptions {
+  /**
+   * Keep addresses that are the host of a URL (default false): for messages that name the sidecar's own backend
+   * (`HTTP 400 from http://10.0.0.5:4318/v1/logs`), not a client.
+   */
+  readonly keepUrlHosts?: boolean;
 }
 
 /**
@@ -91,7 +109,7 @@ function scrubIps(rules: PrivacyRules, text: string): string {
  * or hashed as the policy's IP rule says. For text that never parsed; a parsed record goes through
  * {@link PrivacyRules.apply} instead.
  */
-export function scrubText(rules: PrivacyRules, text: string): string {
+export function scrubText(rules: PrivacyRules, text: string, options: ScrubTextOptions = {}): string {
   if (text === '') return text;
-  return scrubIps(rules, redactKeys(rules, text));
+  return scrubIps(rules, redactKeys(rules, text), options.keepUrlHosts === true);
 }

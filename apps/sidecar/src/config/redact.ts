@@ -42,12 +42,10 @@ function isSensitiveParam(name: string): boolean {
 export function registerSecret(value: string): void {
   const v = value.trim();
   if (v.length < MIN_SECRET_LENGTH || known.has(v)) return;
-  known.add(v);
+  // As written, and in the forms a URL or a JSON string would show it in.
+  for (const form of [v, encodeURIComponent(v), JSON.stringify(v).slice(1, -1)]) known.add(form);
   // Longest first, so a secret containing another is replaced whole.
   knownSorted = [...known].sort((a, b) => b.length - a.length);
-  // The form a URL or a JSON string would show it in too.
-  for (const form of [encodeURIComponent(v), JSON.stringify(v).slice(1, -1)])
-    if (form !== v) registerSecret(form);
 }
 
 /** Forgets every registered secret (tests). */
@@ -89,6 +87,8 @@ function replaceKnown(text: string): string {
 
 const URL_IN_TEXT = /\b[a-z][a-z0-9+.-]*:\/\/[^\s"'<>`]+/gi;
 const AUTH_SCHEME = /\b(Bearer|Basic|Token|ApiKey)\s+[A-Za-z0-9._~+/=-]{6,}/g;
+/** `?name=value` / `&name=value` outside a recognisable URL (the value of a sensitive name is replaced). */
+const QUERY_PARAM = /([?&])([^=&\s"'#?]+)=([^&\s"'#]*)/g;
 /** `user:password@host` without a scheme (an endpoint written without `http://`). */
 const BARE_USERINFO = /(?<![\w.:/@-])[\w.%~-]+:[^\s/@"']+@(?=[\w[])/g;
 
@@ -98,7 +98,12 @@ const BARE_USERINFO = /(?<![\w.:/@-])[\w.%~-]+:[^\s/@"']+@(?=[\w[])/g;
  */
 export function redactText(text: string): string {
   if (text === '') return text;
-  const urls = text.replace(URL_IN_TEXT, (u) => redactUrl(u)).replace(BARE_USERINFO, `${REDACTED}@`);
+  const urls = text
+    .replace(URL_IN_TEXT, (u) => redactUrl(u))
+    .replace(BARE_USERINFO, `${REDACTED}@`)
+    .replace(QUERY_PARAM, (whole, sep: string, name: string) =>
+      isSensitiveParam(name) ? `${sep}${name}=${REDACTED}` : whole,
+    );
   return replaceKnown(urls.replace(AUTH_SCHEME, (_m, scheme: string) => `${scheme} ${REDACTED}`));
 }
 
