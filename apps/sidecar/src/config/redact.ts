@@ -99,10 +99,14 @@ const BARE_USERINFO = /(?<![\w.:/@-])[\w.%~-]+:[^\s/@"']+@(?=[\w[])/g;
 export function redactText(text: string): string {
   if (text === '') return text;
   const urls = text
-    .replace(URL_IN_TEXT, (u) => redactUrl(u))
+    .replace(URL_IN_TEXT, (u) => {
+      // Punctuation after a URL belongs to the sentence (`failed: ...`, `(see http://h/).`).
+      const tail = /[.,:;!?)\]]+$/.exec(u)?.[0] ?? '';
+      return redactUrl(u.slice(0, u.length - tail.length)) + tail;
+    })
     .replace(BARE_USERINFO, `${REDACTED}@`)
-    .replace(QUERY_PARAM, (whole, sep: string, name: string) =>
-      isSensitiveParam(name) ? `${sep}${name}=${REDACTED}` : whole,
+    .replace(QUERY_PARAM, (whole, sep: string, name: string, value: string) =>
+      isSensitiveParam(name) ? `${sep}${name}=${REDACTED}${/[.,:;!?)\]]+$/.exec(value)?.[0] ?? ''}` : whole,
     );
   return replaceKnown(urls.replace(AUTH_SCHEME, (_m, scheme: string) => `${scheme} ${REDACTED}`));
 }
