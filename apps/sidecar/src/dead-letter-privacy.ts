@@ -4,7 +4,8 @@
 // that never parsed never met the privacy processor, so the store gives it the text-level pass of every privacy
 // policy in use (IP addresses truncated or hashed by the same rule, values of dropped keys such as `Cookies`
 // replaced). A privacy processor with `dead_letter: raw` opts out: its entries keep the line as read for exact
-// replay, and it adds no text pass. Every reason is also cleaned of secrets and URL credentials.
+// replay, and it adds no text pass. Every reason is also cleaned of secrets and URL credentials. The sidecar's own
+// log gets the same text pass (it repeats the reasons).
 import { PrivacyRules, scrubText } from '@logpush-otel/enrichment';
 import type { PrivacyConfig } from '@logpush-otel/enrichment';
 import type { DeadLetter, ServiceGraph } from '@logpush-otel/pipeline';
@@ -21,6 +22,21 @@ export function deadLetterPrivacyRules(graph: ServiceGraph): PrivacyRules[] {
     rules.push(new PrivacyRules(policy));
   }
   return rules;
+}
+
+/**
+ * The privacy text pass of {@link deadLetterPrivacyRules} for the sidecar's own log (a backend's error message may
+ * quote a record); undefined when there is none. URL hosts (the backend) and listen addresses are kept.
+ */
+export function logPrivacyScrub(graph: ServiceGraph): ((text: string, key: string) => string) | undefined {
+  const rules = deadLetterPrivacyRules(graph);
+  if (rules.length === 0) return undefined;
+  return (text, key) => {
+    if (key === 'address' || key === 'telemetry') return text;
+    let out = text;
+    for (const r of rules) out = scrubText(r, out, { keepUrlHosts: true });
+    return out;
+  };
 }
 
 /**

@@ -263,6 +263,11 @@ describe('dead letters with privacy: {preset: strict}', () => {
     for (const secret of [CLIENT_IP, CLIENT_IP6, MALFORMED_IP, COOKIE, MALFORMED_COOKIE])
       expect(text).not.toContain(secret);
 
+    // The sidecar's own log repeats the backend's message: the same pass applies there.
+    expect(run.stderr).toContain('cannot store record of client 203.0.113.0');
+    for (const secret of [CLIENT_IP, MALFORMED_IP, COOKIE, MALFORMED_COOKIE])
+      expect(run.stderr).not.toContain(secret);
+
     const letters = await deadLetters();
     const refused = letters.find((l) => l.component === 'exporters/otlp');
     const malformed = letters.find((l) => l.component === 'receivers/logpush_file');

@@ -5,7 +5,7 @@ import { Service } from '@logpush-otel/pipeline';
 import type { Host } from '@logpush-otel/pipeline';
 import { formatIssues, loadConfig, parseListenAddress, redactText } from '../config/index.ts';
 import { FileDeadLetterStore } from '../dead-letter.ts';
-import { deadLetterTransform } from '../dead-letter-privacy.ts';
+import { deadLetterTransform, logPrivacyScrub } from '../dead-letter-privacy.ts';
 import { createSidecarRegistry } from '../registry.ts';
 import { startTelemetryServer } from '../service/http-server.ts';
 import type { TelemetryServer } from '../service/http-server.ts';
@@ -96,7 +96,7 @@ export async function run(argv: readonly string[]): Promise<number> {
     return 2;
   }
   const config = loaded.config;
-  const logger = createJsonLogger(config.telemetry.logLevel);
+  const logger = createJsonLogger(config.telemetry.logLevel, process.stderr, logPrivacyScrub(config.graph));
   for (const note of config.notes) logger.info(note);
 
   const modes = { fileMode: config.storage.fileMode, dirMode: config.storage.dirMode };
