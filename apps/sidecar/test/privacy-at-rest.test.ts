@@ -201,6 +201,15 @@ describe('files the sidecar creates under umask 022', () => {
     for (const [path, mode] of modes) expect(mode & 0o700, path).toBeGreaterThanOrEqual(0o600);
   });
 
+  it('include the rejected lines `convert --errors FILE` writes', async () => {
+    const errors = join(dir, 'rejected.ndjson');
+    const run = await spawnUnderUmask(['convert', '--errors', errors, join(dir, 'in', 'http_requests.log')])
+      .done;
+    expect(run.code, run.stderr).toBe(3);
+    expect(await readFile(errors, 'utf8')).toContain(MALFORMED_COOKIE);
+    expect((await stat(errors)).mode & 0o777).toBe(0o600);
+  });
+
   it('follow file_mode / dir_mode, and an existing world-readable file keeps its mode with one warning', async () => {
     const backend = await refusingBackend(() => 'no');
     servers.push(backend.server);
