@@ -61,5 +61,13 @@ export async function main(argv: readonly string[]): Promise<void> {
     process.stdout.write(mod.usage);
     return;
   }
-  process.exitCode = await mod.run(rest);
+  try {
+    process.exitCode = await mod.run(rest);
+  } catch (error) {
+    // Never a stack trace with a secret in it: print the message, cleaned.
+    const { redactText } = await import('./config/redact.ts');
+    const message = error instanceof Error ? error.message : String(error);
+    process.stderr.write(`logpush-otel ${name}: ${redactText(message)}\n`);
+    process.exitCode = ExitCode.failure;
+  }
 }

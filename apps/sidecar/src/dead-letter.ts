@@ -1,9 +1,19 @@
 // The dead-letter store: rejected lines and records, appended as JSON lines to one file per UTC day, fsynced
 // before `write` resolves, so a component may count them as handled (and advance its checkpoint) once written.
-import { mkdir, open } from 'node:fs/promises';
+import { open } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { DeadLetter, DeadLetterStore } from '@logpush-otel/pipeline';
+import { ensurePrivateDir, openPrivateFile, storageModes } from './storage/private-files.ts';
+import type { FileModes } from './storage/private-files.ts';
+
+/** Options of {@link FileDeadLetterStore}. */
+export interface DeadLetterStoreOptions {
+  /** Modes of the files and directory created (default: the storage modes, 0600 and 0700). */
+  readonly modes?: FileModes;
+  /** Rewrites every letter before it is written (the privacy text pass, secret redaction of reasons). */
+  readonly transform?: (letter: DeadLetter) => DeadLetter;
+}
 
 /** One line of a dead-letter file, as written (see docs/dead-letters.md). */
 export interface DeadLetterLine {
@@ -42,7 +52,8 @@ export function formatDeadLetter(letter: DeadLetter, time: Date): string {
  * A {@link DeadLetterStore} over a directory: `write(letters)` appends one JSON line per letter to
  * `<dir>/dead-letters-<UTC date>.ndjson` and resolves only once the data (and, for a new file, the directory
  * entry) is fsynced. Writes are serialised in call order; a rejected write means the letters may not be on disk
- * and the caller must not count them as handled. The directory is created on first use.
+ * and the caller must not count them as handled. The directory (0700) and files (0600) are created on first use,
+ * owner-only unless other modes are given.
  */
 export class FileDeadLetterStore implements DeadLetterStore {
   /** The directory the files are written to. */
@@ -51,9 +62,13 @@ export class FileDeadLetterStore implements DeadLetterStore {
   #handle: FileHandle | undefined;
   #handleName = '';
   #closed = false;
+  readonly #modes: FileModes;
+  readonly #transform: ((letter: DeadLetter) => DeadLetter) | undefined;
 
-  constructor(dir: string) {
+  constructor(dir: string, options: DeadLetterStoreOptions = {}) {
     this.dir = dir;
+    this.#modes = options.modes ?? storageModes();
+    this.#transform = options.transform;
   }
 
   /** Appends the letters and fsyncs; resolves when they are durable. An empty array resolves at once. */
@@ -79,7 +94,9 @@ export class FileDeadLetterStore implements DeadLetterStore {
     const now = new Date();
     const name = deadLetterFileName(now);
     let text = '';
-    for (const letter of letters) text += formatDeadLetter(letter, now) + '\n';
+    const transform = this.#transform;
+    for (const letter of letters)
+      text += formatDeadLetter(transform === undefined ? letter : transform(letter), now) + '\n';
     const handle = await this.#fileFor(name);
     await handle.appendFile(text, 'utf8');
     await handle.datasync();
@@ -90,8 +107,8 @@ export class FileDeadLetterStore implements DeadLetterStore {
     const previous = this.#handle;
     this.#handle = undefined;
     if (previous !== undefined) await previous.close();
-    await mkdir(this.dir, { recursive: true });
-    const handle = await open(join(this.dir, name), 'a');
+    await ensurePrivateDir(this.dir, this.#modes.dirMode);
+    const handle = await openPrivateFile(join(this.dir, name), 'a', { mode: this.#modes.fileMode });
     // Make the (possibly new) directory entry durable too, so a crash cannot lose the whole file.
     await fsyncDirectory(this.dir);
     this.#handle = handle;

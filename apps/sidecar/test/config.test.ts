@@ -73,6 +73,8 @@ describe('configuration', () => {
       directory: '/etc/logpush-otel/.logpush-otel',
       checkpointDir: '/etc/logpush-otel/.logpush-otel/checkpoints',
       deadLetterDir: '/etc/logpush-otel/.logpush-otel/dead-letters',
+      fileMode: 0o600,
+      dirMode: 0o700,
     });
     expect(section(config, 'receivers', 'logpush_file')['checkpoint_dir']).toBe(
       '/etc/logpush-otel/.logpush-otel/checkpoints',
@@ -165,7 +167,7 @@ describe('configuration', () => {
         OTEL_EXPORTER_OTLP_HEADERS: 'novalue',
       }),
     ).toEqual([
-      'OTEL_EXPORTER_OTLP_HEADERS: expected key=value pairs separated by commas, got "novalue"',
+      'OTEL_EXPORTER_OTLP_HEADERS: expected key=value pairs separated by commas, got a member without "=" (7 characters, not shown)',
       'OTEL_EXPORTER_OTLP_PROTOCOL: expected http/protobuf or http/json (grpc is not supported), got "grpc"',
       'OTEL_EXPORTER_OTLP_TIMEOUT: expected milliseconds (an integer), got "10s"',
     ]);

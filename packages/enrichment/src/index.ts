@@ -61,6 +61,7 @@ export { hashIp, truncateIp } from './ip.ts';
 export type { TruncateOptions } from './ip.ts';
 export {
   PrivacyRules,
+  SECRET_HEADERS,
   defaultSensitiveParamPatterns,
   defaultSensitiveParams,
   privacyPreset,
@@ -70,6 +71,8 @@ export {
   strictDropFields,
 } from './privacy.ts';
 export type { IpMode, PrivacyConfig, PrivacyPolicy, QueryMode } from './privacy.ts';
+export { TEXT_REDACTED, scrubText } from './privacy-text.ts';
+export type { ScrubTextOptions } from './privacy-text.ts';
 
 export {
   GeoIpDatabase,

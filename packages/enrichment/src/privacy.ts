@@ -37,6 +37,11 @@ export interface PrivacyPolicy {
   dropFieldPatterns: readonly RegExp[];
   /** Replace `entry.raw` with the scrubbed record as JSON when a rule changed something (default true). */
   rewriteRaw: boolean;
+  /**
+   * What dead letters hold: `private` (default) the record after these rules, and lines that never parsed after
+   * a text-level pass; `raw` the line as read, for an exact replay (the entry keeps it as `originalRaw`).
+   */
+  deadLetter?: 'private' | 'raw';
 }
 
 /** Query parameters that carry credentials (the semconv redaction list plus common token names). */
@@ -224,7 +229,13 @@ const IP_HEADERS = new Set([
   'cf-connecting-ipv6',
 ]);
 const URL_HEADERS = new Set(['referer', 'location', 'content-location', 'origin']);
-const SECRET_HEADERS = new Set(['cookie', 'set-cookie', 'authorization', 'proxy-authorization']);
+/** Header names whose values are credentials: removed by every policy that changes anything. */
+export const SECRET_HEADERS: ReadonlySet<string> = new Set([
+  'cookie',
+  'set-cookie',
+  'authorization',
+  'proxy-authorization',
+]);
 
 /** Applies a {@link PrivacyPolicy} to records; create once, use for many records. */
 export class PrivacyRules {
@@ -375,7 +386,10 @@ export class PrivacyRules {
       }
     }
     if (this.policy.ip.mode !== 'keep') this.#scrubAttributes(entry);
-    if (changed && this.policy.rewriteRaw) rewriteRawLazily(entry);
+    if (changed && this.policy.rewriteRaw) {
+      if (this.policy.deadLetter === 'raw') entry.originalRaw ??= entry.raw;
+      rewriteRawLazily(entry);
+    }
     return changed;
   }
 
@@ -461,6 +475,8 @@ export interface PrivacyConfig {
   drop_fields?: string[];
   drop_field_patterns?: string[];
   rewrite_raw?: boolean;
+  /** `private` (default) or `raw`: see {@link PrivacyPolicy.deadLetter}. */
+  dead_letter?: 'private' | 'raw';
   /** Resolved by validate: the policy create() runs. */
   policy?: PrivacyPolicy;
 }
@@ -472,7 +488,16 @@ export function resolvePrivacyConfig(
   env: NodeJS.ProcessEnv = process.env,
 ): { policy: PrivacyPolicy | undefined; issues: { path: string; message: string }[] } {
   const r = new ConfigReader(config, path);
-  r.onlyKeys(['preset', 'ip', 'query', 'drop_fields', 'drop_field_patterns', 'rewrite_raw', 'policy']);
+  r.onlyKeys([
+    'preset',
+    'ip',
+    'query',
+    'drop_fields',
+    'drop_field_patterns',
+    'rewrite_raw',
+    'dead_letter',
+    'policy',
+  ]);
   const preset = r.oneOf('preset', ['none', 'default', 'strict'] as const, 'default');
   const base = privacyPreset(preset);
 
@@ -522,6 +547,7 @@ export function resolvePrivacyConfig(
   const dropFields = [...base.dropFields, ...r.stringList('drop_fields', [])];
   const dropPatterns = [...base.dropFieldPatterns, ...r.regexList('drop_field_patterns', [])];
   const rewriteRaw = r.bool('rewrite_raw', true);
+  const deadLetter = r.oneOf('dead_letter', ['private', 'raw'] as const, 'private');
 
   if (r.issues.length > 0) return { policy: undefined, issues: r.issues };
   const policy: PrivacyPolicy = {
@@ -530,6 +556,7 @@ export function resolvePrivacyConfig(
     dropFields,
     dropFieldPatterns: dropPatterns,
     rewriteRaw,
+    deadLetter,
   };
   return { policy, issues: [] };
 }

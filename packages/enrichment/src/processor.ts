@@ -7,7 +7,7 @@ import type {
   LogEntry,
   Processor,
 } from '@logpush-otel/pipeline';
-import { PermanentError, isPermanentError } from '@logpush-otel/pipeline';
+import { PermanentError, deadLetterRaw, isPermanentError } from '@logpush-otel/pipeline';
 
 /** Hooks for a processor that needs to start or stop something (a file watcher). */
 export interface ProcessorHooks {
@@ -99,7 +99,7 @@ export function entryProcessor(
             source: e.position.source,
             line: e.position.line,
             offset: e.position.offset,
-            raw: e.raw,
+            raw: deadLetterRaw(e),
           };
         }),
       );

@@ -21,6 +21,7 @@ export function cloneEntry(entry: LogEntry): LogEntry {
     position: entry.position,
     attributes: { ...entry.attributes },
   };
+  if (entry.originalRaw !== undefined) copy.originalRaw = entry.originalRaw;
   if (entry.log !== undefined) copy.log = { ...entry.log, attributes: { ...entry.log.attributes } };
   if (entry.resource !== undefined) copy.resource = entry.resource;
   return copy;

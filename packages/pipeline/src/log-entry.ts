@@ -51,6 +51,11 @@ export interface LogEntry {
   observedUnixNano: bigint;
   /** The original line as read (without its line terminator), for `body: original` and dead letters. */
   raw: string;
+  /**
+   * The line as read, kept aside when a processor rewrote `raw` (the privacy processor with `dead_letter: raw`)
+   * so that a dead letter of this entry can still hold it for an exact replay. See {@link deadLetterRaw}.
+   */
+  originalRaw?: string;
   position: SourcePosition;
   /**
    * Attributes added by processors before mapping (enrichment: `geo.*`, `user_agent.*`...). The mapping copies
@@ -65,4 +70,9 @@ export interface LogEntry {
 /** What flows between components: a batch of entries, handed on as a unit. */
 export interface LogBatch {
   readonly entries: LogEntry[];
+}
+
+/** What a dead letter of `entry` holds as its line: the line kept aside for exact replay, else `raw`. */
+export function deadLetterRaw(entry: LogEntry): string {
+  return entry.originalRaw ?? entry.raw;
 }

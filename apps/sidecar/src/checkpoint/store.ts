@@ -3,11 +3,13 @@
 // and fsynced on every flush. A flush therefore costs a small append even when thousands of finished files are
 // remembered; the journal is folded into a new snapshot once it grows past the snapshot's size. Every entry
 // carries a version, so replaying the journal over a newer snapshot (a crash between the two steps of a
-// compaction) never moves an entry back; a torn last journal line (a crash mid-append) is ignored.
-import { mkdir, open, readFile, rename, rm } from 'node:fs/promises';
+// compaction) never moves an entry back; a torn last journal line (a crash mid-append) is ignored. Both files are
+// created with the storage file mode (0600) in a directory created with the storage directory mode (0700).
+import { readFile, rename, rm } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fsyncDirectory } from '../dead-letter.ts';
+import { ensurePrivateDir, openPrivateFile } from '../storage/private-files.ts';
 
 /** What is remembered about one file. `offset` and `line` only ever cover acknowledged records. */
 export interface FileCheckpoint {
@@ -88,7 +90,7 @@ export class CheckpointStore {
    */
   static async open(dir: string, name: string): Promise<CheckpointStore> {
     const store = new CheckpointStore(dir, name);
-    await mkdir(dir, { recursive: true });
+    await ensurePrivateDir(dir);
     await rm(`${store.file}.tmp`, { force: true });
     const text = await readIfExists(store.file);
     if (text !== undefined) {
@@ -234,7 +236,7 @@ export class CheckpointStore {
       text += JSON.stringify({ delete: id, version } satisfies JournalLine) + '\n';
     if (text === '') return;
     if (this.#journal === undefined) {
-      this.#journal = await open(this.journalFile, 'a');
+      this.#journal = await openPrivateFile(this.journalFile, 'a');
       await fsyncDirectory(this.dir);
     }
     await this.#journal.appendFile(text, 'utf8');
@@ -247,7 +249,7 @@ export class CheckpointStore {
     const doc: CheckpointDocument = { version: 1, files: [...this.#entries.values()] };
     const text = JSON.stringify(doc) + '\n';
     const tmp = `${this.file}.tmp`;
-    const handle = await open(tmp, 'w');
+    const handle = await openPrivateFile(tmp, 'w');
     try {
       await handle.writeFile(text, 'utf8');
       await handle.sync();
@@ -258,7 +260,7 @@ export class CheckpointStore {
     await fsyncDirectory(this.dir);
     this.#snapshotBytes = text.length;
     // Lines already in the journal are older than the snapshot (versions tell), so emptying it is safe.
-    if (this.#journal === undefined) this.#journal = await open(this.journalFile, 'a');
+    if (this.#journal === undefined) this.#journal = await openPrivateFile(this.journalFile, 'a');
     await this.#journal.truncate(0);
     await this.#journal.datasync();
     this.#journalBytes = 0;

@@ -42,7 +42,8 @@ Options:
   --attribute-limit N     Most attributes per record (default 120; 110 with --profile loki).
   --service-name NAME     Resource service.name (default: OTEL_SERVICE_NAME, else cloudflare).
   --errors FILE           Write rejected lines to FILE (default: standard error), one JSON object per line:
-                          {"source","line","offset","code","reason","field"?,"raw"}.
+                          {"source","line","offset","code","reason","field"?,"raw"}. A new FILE is
+                          created readable by its owner only (0600).
   -h, --help              Show this help.
 
 Environment:
@@ -230,7 +231,7 @@ export async function run(argv: readonly string[]): Promise<number> {
 
   const out = process.stdout;
   const errorsStream: Writable =
-    options.errors === undefined ? process.stderr : createWriteStream(options.errors);
+    options.errors === undefined ? process.stderr : createWriteStream(options.errors, { mode: 0o600 });
   let outputFailed: Error | undefined;
   const onOutputError = (error: Error): void => {
     outputFailed ??= error;

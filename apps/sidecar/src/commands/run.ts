@@ -3,8 +3,9 @@
 import { parseArgs } from 'node:util';
 import { Service } from '@logpush-otel/pipeline';
 import type { Host } from '@logpush-otel/pipeline';
-import { formatIssues, loadConfig, parseListenAddress } from '../config/index.ts';
+import { formatIssues, loadConfig, parseListenAddress, redactText } from '../config/index.ts';
 import { FileDeadLetterStore } from '../dead-letter.ts';
+import { deadLetterTransform, logPrivacyScrub } from '../dead-letter-privacy.ts';
 import { createSidecarRegistry } from '../registry.ts';
 import { startTelemetryServer } from '../service/http-server.ts';
 import type { TelemetryServer } from '../service/http-server.ts';
@@ -12,6 +13,7 @@ import { countingDeadLetters, instrumentExporters } from '../service/instrument.
 import { createJsonLogger } from '../service/logger.ts';
 import { RECEIVER_METRICS, SERVICE_METRICS } from '../service/metric-names.ts';
 import { PrometheusMetrics } from '../service/metrics.ts';
+import { configurePrivateFiles } from '../storage/private-files.ts';
 
 export const summary = 'run the pipelines of a configuration file (tail Logpush files, export over OTLP)';
 
@@ -94,10 +96,15 @@ export async function run(argv: readonly string[]): Promise<number> {
     return 2;
   }
   const config = loaded.config;
-  const logger = createJsonLogger(config.telemetry.logLevel);
+  const logger = createJsonLogger(config.telemetry.logLevel, process.stderr, logPrivacyScrub(config.graph));
   for (const note of config.notes) logger.info(note);
 
-  const store = new FileDeadLetterStore(config.storage.deadLetterDir);
+  const modes = { fileMode: config.storage.fileMode, dirMode: config.storage.dirMode };
+  configurePrivateFiles({ modes, warn: (msg, fields) => logger.warn(msg, fields) });
+  const store = new FileDeadLetterStore(config.storage.deadLetterDir, {
+    modes,
+    transform: deadLetterTransform(config.graph),
+  });
   const deadLetters = countingDeadLetters(store, metrics);
   const host: Host = { logger, metrics, deadLetters };
   const readyGauge = metrics.gauge(SERVICE_METRICS.ready, 'Whether every component started (1) or not (0).');
@@ -121,7 +128,7 @@ export async function run(argv: readonly string[]): Promise<number> {
       server = await startTelemetryServer(address.host, address.port, {
         healthy: () => healthy,
         ready: () => service.ready,
-        metrics: async () => ({ contentType: metrics.contentType, body: await metrics.text() }),
+        metrics: async () => ({ contentType: metrics.contentType, body: redactText(await metrics.text()) }),
       });
     } catch (error) {
       logger.error('could not serve the telemetry endpoint', { address: config.telemetry.address, error });

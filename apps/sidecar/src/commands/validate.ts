@@ -1,6 +1,6 @@
 // `logpush-otel validate --config FILE`: checks a configuration without running it.
 import { parseArgs } from 'node:util';
-import { formatIssues, loadConfig } from '../config/index.ts';
+import { describeStorageModes, formatIssues, loadConfig, redactText } from '../config/index.ts';
 import { createSidecarRegistry } from '../registry.ts';
 
 export const summary = 'check a configuration file without running it';
@@ -41,7 +41,7 @@ export async function run(argv: readonly string[]): Promise<number> {
   if (!result.ok) {
     const n = result.issues.length;
     process.stderr.write(
-      `${file}: ${n} problem${n === 1 ? '' : 's'}:\n${formatIssues(result.issues).replace(/^/gm, '  ')}\n`,
+      `${redactText(file)}: ${n} problem${n === 1 ? '' : 's'}:\n${formatIssues(result.issues).replace(/^/gm, '  ')}\n`,
     );
     return 2;
   }
@@ -51,11 +51,15 @@ export async function run(argv: readonly string[]): Promise<number> {
     lines.push(
       `  ${p.name}: ${p.receivers.join(', ')} -> ${p.processors.join(' -> ') || '(no processors)'} -> ${p.exporters.join(', ')}`,
     );
-  lines.push(`  checkpoints: ${storage.checkpointDir}`, `  dead letters: ${storage.deadLetterDir}`);
+  lines.push(
+    `  checkpoints: ${storage.checkpointDir}`,
+    `  dead letters: ${storage.deadLetterDir}`,
+    `  storage modes: ${describeStorageModes(storage)}`,
+  );
   lines.push(
     `  telemetry: ${telemetry.address === '' ? 'off' : `http://${telemetry.address}`} (log level ${telemetry.logLevel})`,
   );
   for (const note of result.config.notes) lines.push(`  note: ${note}`);
-  process.stdout.write(`${lines.join('\n')}\n`);
+  process.stdout.write(`${redactText(lines.join('\n'))}\n`);
   return 0;
 }

@@ -3,6 +3,7 @@ export type { Env } from './env.ts';
 export {
   LOG_LEVELS,
   MAPPING_PROCESSOR,
+  describeStorageModes,
   formatIssues,
   loadConfig,
   parseConfig,
@@ -17,3 +18,12 @@ export type {
   TelemetryConfig,
 } from './load.ts';
 export { OTEL_ENV_VARS, applyOtelEnv, parseKeyValueList } from './otel-env.ts';
+export {
+  REDACTED,
+  clearSecrets,
+  isSecretKey,
+  redactText,
+  redactUrl,
+  registerConfigSecrets,
+  registerSecret,
+} from './redact.ts';

@@ -8,6 +8,8 @@ import type { ComponentRegistry, ConfigIssue, ServiceGraph } from '@logpush-otel
 import { substituteEnv } from './env.ts';
 import type { Env } from './env.ts';
 import { applyOtelEnv } from './otel-env.ts';
+import { redactText, registerConfigSecrets } from './redact.ts';
+import { formatMode, readModeSettings } from '../storage/private-files.ts';
 
 /** Log levels of the sidecar's own messages. */
 export const LOG_LEVELS = ['debug', 'info', 'warn', 'error'] as const;
@@ -32,6 +34,10 @@ export interface StorageConfig {
   readonly checkpointDir: string;
   /** `storage.dead_letter_dir` (default `<directory>/dead-letters`): rejected lines and records. */
   readonly deadLetterDir: string;
+  /** `storage.file_mode` (default 0600): mode of the dead-letter, checkpoint and spool files created. */
+  readonly fileMode: number;
+  /** `storage.dir_mode` (default 0700): mode of the directories created for them. */
+  readonly dirMode: number;
 }
 
 /** A loaded, validated configuration. */
@@ -203,8 +209,9 @@ function readStorage(raw: unknown, baseDir: string, issues: ConfigIssue[]): Stor
   const deadLetterDir = abs(
     r.string('dead_letter_dir', resolve(directory, 'dead-letters'), { nonEmpty: true }),
   );
+  const modes = readModeSettings(r);
   issues.push(...r.allIssues());
-  return { directory, checkpointDir, deadLetterDir };
+  return { directory, checkpointDir, deadLetterDir, fileMode: modes.fileMode, dirMode: modes.dirMode };
 }
 
 /**
@@ -271,6 +278,8 @@ export function parseConfig(
   applyEnabled(doc, env, issues, notes);
   ensureMapping(doc, options.registry, notes);
   issues.push(...applyOtelEnv(doc, env));
+  // Before anything is validated or printed: every message from here on can be cleaned of them.
+  registerConfigSecrets(doc, env);
   resolvePaths(doc, baseDir);
   const receivers = doc['receivers'];
   if (isPlainObject(receivers)) {
@@ -306,7 +315,12 @@ export async function loadConfig(file: string, options: LoadOptions): Promise<Lo
   return parseConfig(text, { ...options, source: path, baseDir: dirname(path) });
 }
 
-/** Formats issues one per line: `path: message`. */
+/** Formats issues one per line: `path: message`, with secrets and URL credentials redacted. */
 export function formatIssues(issues: readonly ConfigIssue[]): string {
-  return issues.map((i) => `${i.path}: ${i.message}`).join('\n');
+  return issues.map((i) => redactText(`${i.path}: ${i.message}`)).join('\n');
+}
+
+/** `storage` modes as printed by `validate`: `files 0600, directories 0700`. */
+export function describeStorageModes(storage: StorageConfig): string {
+  return `files ${formatMode(storage.fileMode)}, directories ${formatMode(storage.dirMode)}`;
 }

@@ -44,9 +44,10 @@ export function parseKeyValueList(text: string, name: string, issues: ConfigIssu
     const eq = member.indexOf('=');
     const key = eq === -1 ? '' : decode(member.slice(0, eq).trim());
     if (key === '') {
+      // The member is not echoed: it may be a credential written with the wrong separator (`Authorization:...`).
       issues.push({
         path: name,
-        message: `expected key=value pairs separated by commas, got ${JSON.stringify(member.trim())}`,
+        message: `expected key=value pairs separated by commas, got a member ${eq === -1 ? 'without "="' : 'with an empty key'} (${member.trim().length} characters, not shown)`,
       });
       continue;
     }

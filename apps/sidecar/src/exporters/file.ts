@@ -1,7 +1,7 @@
 // The `file` exporter: one OTLP/JSON ExportLogsServiceRequest per line (like the OpenTelemetry Collector's file
 // exporter), appended to a file and fsynced per batch before consume() resolves; optional rotation by size.
 import { existsSync } from 'node:fs';
-import { mkdir, open, readdir, rename, stat, unlink } from 'node:fs/promises';
+import { readdir, rename, stat, unlink } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
 import { basename, dirname, extname, join } from 'node:path';
 import { encodeLogsJson } from '@logpush-otel/otlp';
@@ -16,6 +16,7 @@ import type {
 } from '@logpush-otel/pipeline';
 import { ConfigReader } from '@logpush-otel/pipeline';
 import { EXPORTER_METRICS } from './metric-names.ts';
+import { PRIVATE_MODES, formatMode, openPrivateFile, readModeSettings } from '../storage/private-files.ts';
 
 /** Resolved configuration of the `file` exporter. */
 export interface FileExporterConfig {
@@ -29,10 +30,23 @@ export interface FileExporterConfig {
     /** Rotated files kept (oldest deleted first); 0 = keep all. */
     readonly max_backups: number;
   };
+  /** Mode of the files it creates, octal text (default `0600`): `0640` lets a group read them. */
+  readonly file_mode: string;
+  /** Mode of the directories it creates, octal text (default `0700`). */
+  readonly dir_mode: string;
+  /** Allow modes with bits for other users (default false: they would read record data). */
+  readonly allow_world_readable: boolean;
 }
 
 function defaultFileExporterConfig(): FileExporterConfig {
-  return { path: '', fsync: true, rotation: { max_size: 0, max_backups: 0 } };
+  return {
+    path: '',
+    fsync: true,
+    rotation: { max_size: 0, max_backups: 0 },
+    file_mode: formatMode(PRIVATE_MODES.fileMode),
+    dir_mode: formatMode(PRIVATE_MODES.dirMode),
+    allow_world_readable: false,
+  };
 }
 
 function validateFileExporterConfig(config: unknown, path: string): ValidationResult<FileExporterConfig> {
@@ -42,6 +56,7 @@ function validateFileExporterConfig(config: unknown, path: string): ValidationRe
   if (file === '')
     r.issue('path', 'expected the file to write OTLP/JSON lines to, e.g. ./out/logs.jsonl, got nothing');
   const rotation = r.section('rotation');
+  const modes = readModeSettings(r);
   return r.finish({
     path: file,
     fsync: r.boolean('fsync', d.fsync),
@@ -49,6 +64,9 @@ function validateFileExporterConfig(config: unknown, path: string): ValidationRe
       max_size: rotation.byteSize('max_size', d.rotation.max_size),
       max_backups: rotation.number('max_backups', d.rotation.max_backups, { min: 0, integer: true }),
     },
+    file_mode: formatMode(modes.fileMode),
+    dir_mode: formatMode(modes.dirMode),
+    allow_world_readable: r.boolean('allow_world_readable', d.allow_world_readable),
   });
 }
 
@@ -116,8 +134,10 @@ export class FileExporter implements Exporter {
 
   async #open(): Promise<FileHandle> {
     if (this.#handle !== undefined) return this.#handle;
-    await mkdir(dirname(this.#config.path), { recursive: true });
-    const handle = await open(this.#config.path, 'a');
+    const handle = await openPrivateFile(this.#config.path, 'a', {
+      mode: parseInt(this.#config.file_mode, 8),
+      dirMode: parseInt(this.#config.dir_mode, 8),
+    });
     this.#size = (await handle.stat()).size;
     this.#handle = handle;
     return handle;

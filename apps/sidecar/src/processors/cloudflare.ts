@@ -2,7 +2,7 @@
 // severity, body, event name, resource) with @logpush-otel/otlp, then hands the batch on.
 import { createMapper } from '@logpush-otel/otlp';
 import type { MappingOptions } from '@logpush-otel/otlp';
-import { ConfigReader, PermanentError } from '@logpush-otel/pipeline';
+import { ConfigReader, PermanentError, deadLetterRaw } from '@logpush-otel/pipeline';
 import type {
   Consumer,
   CreateSettings,
@@ -103,7 +103,7 @@ export class CloudflareProcessor implements Processor {
           source: entry.position.source,
           line: entry.position.line,
           offset: entry.position.offset,
-          raw: entry.raw,
+          raw: deadLetterRaw(entry),
         });
       }
     });

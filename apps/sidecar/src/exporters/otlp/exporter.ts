@@ -6,6 +6,7 @@
 // advance and reads the entries again later.
 import { readFileSync } from 'node:fs';
 import { decodeExportLogsResponse, encodeLogsJson, encodeLogsProto } from '@logpush-otel/otlp';
+import { deadLetterRaw } from '@logpush-otel/pipeline';
 import type {
   Counter,
   CreateSettings,
@@ -367,7 +368,7 @@ export class OtlpExporter implements Exporter {
       source: e.position.source,
       line: e.position.line,
       offset: e.position.offset,
-      raw: e.raw,
+      raw: deadLetterRaw(e),
     }));
     await this.#settings.deadLetters.write(letters);
     this.#deadLettered.inc(entries.length, this.#labels);

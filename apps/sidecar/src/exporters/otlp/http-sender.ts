@@ -7,6 +7,7 @@ import type { IncomingMessage } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { promisify } from 'node:util';
 import { gzip } from 'node:zlib';
+import { redactUrl } from '../../config/redact.ts';
 
 const gzipAsync = promisify(gzip);
 
@@ -185,7 +186,7 @@ export class HttpSender {
             return;
           }
           const detail = describeResponseBody(body, contentType);
-          const reason = `HTTP ${status}${res.statusMessage ? ` ${res.statusMessage}` : ''} from ${this.url.href}${detail === '' ? '' : `: ${detail}`}`;
+          const reason = `HTTP ${status}${res.statusMessage ? ` ${res.statusMessage}` : ''} from ${redactUrl(this.url)}${detail === '' ? '' : `: ${detail}`}`;
           if (RETRYABLE_STATUSES.has(status)) {
             finish({
               kind: 'retryable',
@@ -210,7 +211,7 @@ export class HttpSender {
         finish({
           kind: 'retryable',
           status: 0,
-          reason: `request to ${this.url.href} failed: ${error.message}${code}`,
+          reason: `request to ${redactUrl(this.url)} failed: ${error.message}${code}`,
           retryAfterMs: undefined,
         });
       });
