@@ -1,6 +1,6 @@
 // The per-file state machine of the logpush_file receiver, the shared backoff, and the file pass on its own
 // (plain values in, batches with positions out: the shape a worker thread needs).
-import { mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
@@ -90,6 +90,17 @@ describe('logpush_file file states', () => {
     transition(f, 'gone');
     transition(f, 'waiting'); // found again by a later scan
     expect(f.state).toBe('waiting');
+  });
+
+  it('is the table the receiver documentation shows', async () => {
+    const doc = await readFile(new URL('../docs/logpush-file-receiver.md', import.meta.url), 'utf8');
+    const documented: Record<string, string[]> = {};
+    for (const m of doc.matchAll(/^\| `([a-z-]+)` +\|[^|]+\| (.+?) +\|$/gm)) {
+      const [, state = '', targets = ''] = m;
+      if (!(STATES as string[]).includes(state)) continue;
+      documented[state] = [...targets.matchAll(/`([a-z-]+)`/g)].map((t) => t[1] ?? '');
+    }
+    expect(documented).toEqual(TRANSITIONS);
   });
 
   it('refuses the changes that would lose a failure or read a vanished file', () => {
