@@ -16,9 +16,16 @@ interface Result {
   stderr: string;
 }
 
-function convert(args: readonly string[], stdin?: string | Uint8Array): Promise<Result> {
+function convert(
+  args: readonly string[],
+  stdin?: string | Uint8Array,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<Result> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [bin, 'convert', ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [bin, 'convert', ...args], {
+      stdio: ['pipe', 'pipe', 'pipe'],
+      env,
+    });
     const out: Buffer[] = [];
     const err: Buffer[] = [];
     child.stdout.on('data', (b: Buffer) => out.push(b));
@@ -200,6 +207,27 @@ describe.concurrent('logpush-otel convert', { timeout: 60_000 }, () => {
       expect(result.code, cases[i]?.join(' ')).toBe(2);
       expect(result.stderr).toMatch(/logpush-otel convert: /);
     });
+  });
+
+  it('reads OTEL_RESOURCE_ATTRIBUTES as run does, and refuses a malformed list', async () => {
+    const good = await convert(['-'], `${HTTP[0]}\n`, {
+      ...process.env,
+      OTEL_RESOURCE_ATTRIBUTES: 'deployment.environment=prod%20eu, team=edge',
+    });
+    expect(good.code).toBe(0);
+    const request = JSON.parse(good.stdout.toString('utf8').trim()) as JsonRequest;
+    const resource = Object.fromEntries(
+      request.resourceLogs[0]?.resource.attributes.map((a) => [a.key, a.value.stringValue]) ?? [],
+    );
+    expect(resource).toMatchObject({ 'deployment.environment': 'prod eu', team: 'edge' });
+
+    const bad = await convert(['-'], `${HTTP[0]}\n`, {
+      ...process.env,
+      OTEL_RESOURCE_ATTRIBUTES: 'team=edge,=x',
+    });
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('OTEL_RESOURCE_ATTRIBUTES: expected key=value pairs separated by commas');
+    expect(bad.stdout.length).toBe(0);
   });
 
   it('exits 1 when an input file cannot be opened', async () => {

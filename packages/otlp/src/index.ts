@@ -1,5 +1,6 @@
-export { createMapper, DATADOG_RESERVED } from './mapper.ts';
-export type { MappingOptions } from './mapper.ts';
+export { createMapper } from './mapper.ts';
+export { BODY_MODES, DATADOG_RESERVED, PROFILES } from './options.ts';
+export type { BodyMode, MappingOptions, Profile } from './options.ts';
 export { encodeLogsProto } from './encode-proto.ts';
 export { encodeLogsJson } from './encode-json.ts';
 export { decodeExportLogsResponse } from './response.ts';

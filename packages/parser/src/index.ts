@@ -1,6 +1,7 @@
 // Public API of @logpush-otel/parser.
 export { parseBatches, parseLine, parseStream } from './parse.ts';
-export { isGzip } from './input.ts';
+export { detectInput } from './detect.ts';
+export type { DetectedFormat, DetectedInput } from './detect.ts';
 export type { ParseInput } from './input.ts';
 export { parseJsonExact } from './exact-json.ts';
 export { DEFAULT_MAX_LINE_BYTES } from './record-parser.ts';

@@ -2,6 +2,7 @@
 // by a file name; concatenated gzip members are read in turn. How the input ended is the generator's return value.
 import { Buffer } from 'node:buffer';
 import { constants, createGunzip } from 'node:zlib';
+import { isGzip } from './detect.ts';
 import { describeThrown } from './errors.ts';
 
 /** Input accepted by the streaming APIs. */
@@ -10,11 +11,6 @@ export type ParseInput = AsyncIterable<Uint8Array> | NodeJS.ReadableStream | Uin
 /** How the decompressed stream ended. */
 export type InputEnd =
   { kind: 'complete' } | { kind: 'truncated-gzip' | 'corrupt-gzip' | 'read-error'; reason: string };
-
-/** True when `head` starts with the gzip magic bytes 1f 8b. */
-export function isGzip(head: Uint8Array): boolean {
-  return head.length >= 2 && head[0] === 0x1f && head[1] === 0x8b;
-}
 
 function toBuffer(chunk: unknown): Buffer {
   if (Buffer.isBuffer(chunk)) return chunk;

@@ -1,10 +1,11 @@
-// Lines to records: format sniffing, NDJSON, CSV and JSON-array lines, dataset detection, coercion and event
+// Lines to records: the format rule applied to the first line, NDJSON, CSV and JSON-array lines, dataset detection, coercion and event
 // time. Every line is handled inside its own try/catch: one bad line never affects another, nothing throws.
 import type { JsonValue, LogpushRecord } from './types.ts';
 import { detectDataset, getDataset } from '@logpush-otel/schema';
 import { Kind, UNKNOWN, coerceRecord, compileDataset, eventTime } from './coerce.ts';
 import type { CompiledDataset } from './coerce.ts';
 import { csvCellValue, splitCsvLine } from './csv.ts';
+import { formatOfLine } from './detect.ts';
 import { describeThrown, failure } from './errors.ts';
 import type { FailureAt } from './errors.ts';
 import { parseRecordJson } from './exact-json.ts';
@@ -140,7 +141,7 @@ export class RecordParser implements LineSink {
     this.headSeen = true;
     try {
       if (this.format === 'auto') {
-        this.format = sniff(text);
+        this.format = formatOfLine(text) ?? 'ndjson';
         this.sniffed = true;
       }
       if (this.format === 'csv' && this.csvHeaderPending) this.readCsvHeader(text);
@@ -152,7 +153,7 @@ export class RecordParser implements LineSink {
   line(text: string, line: number, offset: number, nextOffset: number): void {
     try {
       if (this.format === 'auto') {
-        this.format = sniff(text);
+        this.format = formatOfLine(text) ?? 'ndjson';
         this.sniffed = true;
       }
       // A sniffed CSV stream still reads a line that starts with '{' as JSON: an NDJSON file whose first line is
@@ -359,22 +360,6 @@ function csvValue(text: string, quoted: boolean, kind: Kind | undefined): JsonVa
   }
   const v = csvCellValue(text, quoted);
   return v === '' ? undefined : v;
-}
-
-/**
- * The format of a stream from its first non-blank line: `{` NDJSON, `[` JSON array, a line of two or more CSV
- * cells CSV, anything else NDJSON (so that the line is reported as invalid JSON).
- */
-export function sniff(text: string): ParseFormat {
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    if (c === 0x20 || c === 0x09 || c === 0x0d || c === 0xfeff) continue;
-    if (c === 0x7b) return 'ndjson';
-    if (c === 0x5b) return 'json-array';
-    const cells = splitCsvLine(text);
-    return 'values' in cells && cells.values.length >= 2 ? 'csv' : 'ndjson';
-  }
-  return 'ndjson';
 }
 
 function shorten(message: string): string {

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { constants, gunzipSync, gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { isGzip } from '@logpush-otel/parser';
+import { detectInput } from '@logpush-otel/parser';
 import { chunked, collect, enc, httpLine } from './helpers.ts';
 
 const lines = Array.from({ length: 2000 }, (_, i) => httpLine(i));
@@ -20,10 +20,32 @@ afterAll(async () => {
 
 describe('gzip', () => {
   it('recognises gzip by its magic bytes', () => {
-    expect(isGzip(gzipSync('x'))).toBe(true);
-    expect(isGzip(enc('{"a":1}'))).toBe(false);
-    expect(isGzip(new Uint8Array([0x1f]))).toBe(false);
-    expect(isGzip(new Uint8Array([]))).toBe(false);
+    expect(detectInput(gzipSync('x')).gzip).toBe(true);
+    expect(detectInput(enc('{"a":1}')).gzip).toBe(false);
+    expect(detectInput(new Uint8Array([0x1f])).gzip).toBe(false);
+    expect(detectInput(new Uint8Array([])).gzip).toBe(false);
+  });
+
+  it('detects the format from the first bytes, plain or gzip, with the rule parseBatches uses', () => {
+    const csv = 'ClientIP,ClientRequestHost,EdgeStartTimestamp\n1.2.3.4,example.com,1700000000000000000\n';
+    const cases: [string, 'ndjson' | 'csv' | 'json-array' | undefined][] = [
+      ['{"ClientIP":"1.2.3.4"}\n', 'ndjson'],
+      ['\n\n  {"ClientIP":"1.2.3.4"}\n', 'ndjson'],
+      ['[{"ClientIP":"1.2.3.4"},\n', 'json-array'],
+      [csv, 'csv'],
+      ['garbage\n', 'ndjson'],
+      ['\n \r\n', undefined],
+      ['', undefined],
+    ];
+    for (const [content, format] of cases) {
+      expect(detectInput(enc(content))).toEqual({ gzip: false, format });
+      expect(detectInput(gzipSync(content))).toEqual({ gzip: true, format });
+    }
+    // The head of a large gzip file: only its first bytes are at hand, the stream has no end yet.
+    const big = gzipSync(csv.repeat(5000));
+    expect(detectInput(big.subarray(0, 64))).toEqual({ gzip: true, format: 'csv' });
+    // Too little of the gzip stream to see a line: the format is not known yet.
+    expect(detectInput(big.subarray(0, 4))).toEqual({ gzip: true, format: undefined });
   });
 
   it('reads a gzip file from disk with decompressed offsets', async () => {

@@ -4,12 +4,14 @@ import { once } from 'node:events';
 import { createReadStream, createWriteStream, statSync } from 'node:fs';
 import type { Writable } from 'node:stream';
 import { parseArgs } from 'node:util';
-import { createMapper, encodeLogsJson, encodeLogsProto } from '@logpush-otel/otlp';
+import { BODY_MODES, PROFILES, createMapper, encodeLogsJson, encodeLogsProto } from '@logpush-otel/otlp';
 import type { MappingOptions } from '@logpush-otel/otlp';
 import { parseBatches } from '@logpush-otel/parser';
 import type { ParseError, ParseSummary } from '@logpush-otel/parser';
-import type { Attributes, LogEntry } from '@logpush-otel/pipeline';
+import type { ConfigIssue, LogEntry } from '@logpush-otel/pipeline';
 import { getDataset } from '@logpush-otel/schema';
+import { parseKeyValueList } from '../config/otel-env.ts';
+import { logEntryOf } from '../log-entry.ts';
 
 /** One line for `logpush-otel --help`. */
 export const summary = 'Convert Logpush files to OTLP/JSON or OTLP protobuf on stdout';
@@ -48,7 +50,8 @@ Options:
 
 Environment:
   OTEL_SERVICE_NAME         default for --service-name
-  OTEL_RESOURCE_ATTRIBUTES  extra resource attributes, key1=value1,key2=value2 (values percent-decoded)
+  OTEL_RESOURCE_ATTRIBUTES  extra resource attributes, key1=value1,key2=value2 (percent-decoded, read as the run
+                            command reads it: a member without a key is a usage error)
 
 A summary (files, lines, records converted, lines rejected, requests written) is printed on standard error.
 
@@ -67,8 +70,6 @@ Examples:
 class UsageError extends Error {}
 
 const FORMATS = ['otlp-json', 'otlp-proto'] as const;
-const BODIES = ['summary', 'original', 'map'] as const;
-const PROFILES = ['default', 'loki', 'datadog', 'datadog-raw'] as const;
 
 function oneOf<T extends string>(
   name: string,
@@ -91,25 +92,6 @@ function positiveInt(
     throw new UsageError(`--${name} must be a positive integer; got '${value}'`);
   }
   return Number(value);
-}
-
-/** Parses OTEL_RESOURCE_ATTRIBUTES (`k=v,k2=v2`, percent-encoded values) into attributes. */
-export function parseResourceAttributes(text: string | undefined): Attributes {
-  const attributes: Attributes = {};
-  if (text === undefined || text.trim() === '') return attributes;
-  for (const pair of text.split(',')) {
-    const eq = pair.indexOf('=');
-    if (eq <= 0) continue;
-    const key = pair.slice(0, eq).trim();
-    let value = pair.slice(eq + 1).trim();
-    try {
-      value = decodeURIComponent(value);
-    } catch {
-      // keep the raw text when it is not valid percent-encoding
-    }
-    if (key !== '') attributes[key] = value;
-  }
-  return attributes;
 }
 
 interface Options {
@@ -150,10 +132,18 @@ function parseOptions(argv: readonly string[]): Options {
       `--dataset: unknown dataset '${dataset}' (expected auto, a Logpush dataset id or an alias)`,
     );
   }
+  // The same reading (and refusal of a malformed list) as `run` and `validate`.
+  const issues: ConfigIssue[] = [];
+  const resourceAttributes = parseKeyValueList(
+    process.env.OTEL_RESOURCE_ATTRIBUTES ?? '',
+    'OTEL_RESOURCE_ATTRIBUTES',
+    issues,
+  );
+  if (issues.length > 0) throw new UsageError(issues.map((i) => `${i.path}: ${i.message}`).join('; '));
   const mapping: MappingOptions = {
-    body: oneOf('body', v.body, BODIES, 'summary'),
+    body: oneOf('body', v.body, BODY_MODES, 'summary'),
     profile: oneOf('profile', v.profile, PROFILES, 'default'),
-    resourceAttributes: parseResourceAttributes(process.env.OTEL_RESOURCE_ATTRIBUTES),
+    resourceAttributes,
   };
   const limit = positiveInt('attribute-limit', v['attribute-limit'], undefined);
   if (limit !== undefined) mapping.attributeLimit = limit;
@@ -272,15 +262,7 @@ export async function run(argv: readonly string[]): Promise<number> {
             await write(errorsStream, rejection(r.error));
             continue;
           }
-          const entry: LogEntry = {
-            dataset: r.dataset,
-            record: r.record,
-            timeUnixNano: r.timeUnixNano,
-            observedUnixNano: observed,
-            raw: r.raw,
-            position: { source, line: r.line, offset: r.offset },
-            attributes: {},
-          };
+          const entry = logEntryOf(r, source, observed);
           map(entry);
           pending.push(entry);
           converted++;

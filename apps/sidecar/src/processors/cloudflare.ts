@@ -1,7 +1,7 @@
 // The `cloudflare` processor: maps parsed Logpush records to OpenTelemetry LogRecords (semantic attributes,
 // severity, body, event name, resource) with @logpush-otel/otlp, then hands the batch on.
-import { createMapper } from '@logpush-otel/otlp';
-import type { MappingOptions } from '@logpush-otel/otlp';
+import { BODY_MODES, PROFILES, createMapper } from '@logpush-otel/otlp';
+import type { BodyMode, MappingOptions, Profile } from '@logpush-otel/otlp';
 import { ConfigReader, PermanentError, deadLetterRaw } from '@logpush-otel/pipeline';
 import type {
   Consumer,
@@ -13,15 +13,12 @@ import type {
   ProcessorFactory,
 } from '@logpush-otel/pipeline';
 
-const BODY_MODES = ['summary', 'original', 'map'] as const;
-const PROFILES = ['default', 'loki', 'datadog', 'datadog-raw'] as const;
-
 /** Settings of the `cloudflare` processor (YAML keys). */
 export interface CloudflareProcessorConfig {
   /** LogRecord body: `summary` (default, a one-line summary), `original` (the raw line) or `map` (the record). */
-  readonly body: (typeof BODY_MODES)[number];
+  readonly body: BodyMode;
   /** Backend profile: `default`, `loki`, `datadog` or `datadog-raw`. */
-  readonly profile: (typeof PROFILES)[number];
+  readonly profile: Profile;
   /** Most attributes per record (0 = the profile's default: 120, or 110 for loki). */
   readonly attribute_limit: number;
   /** Most keys kept from one flattened object such as RequestHeaders (0 = default, 32). */

@@ -18,6 +18,7 @@ import type {
   LogBatch,
   LogEntry,
 } from '@logpush-otel/pipeline';
+import { backoffDelay } from '../../backoff.ts';
 import type { OtlpExporterConfig } from './config.ts';
 import { resolveLogsUrl } from './config.ts';
 import { HttpSender } from './http-sender.ts';
@@ -239,7 +240,6 @@ export class OtlpExporter implements Exporter {
   async #sendWithRetry(entries: readonly LogEntry[], wire: Uint8Array): Promise<void> {
     const retry = this.#config.retry_on_failure;
     const started = Date.now();
-    let interval = retry.initial_interval;
     for (let attempt = 1; ; attempt++) {
       if (this.#stopping.signal.aborted && attempt > 1) {
         this.#failedRecords.inc(entries.length, this.#labels);
@@ -274,9 +274,16 @@ export class OtlpExporter implements Exporter {
         return;
       }
       const elapsed = Date.now() - started;
-      const backoff = Math.min(interval, retry.max_interval);
-      const jittered = backoff * (1 + retry.randomization_factor * (2 * this.#random() - 1));
-      interval = Math.min(interval * retry.multiplier, retry.max_interval);
+      const jittered = backoffDelay(
+        {
+          initial: retry.initial_interval,
+          max: retry.max_interval,
+          multiplier: retry.multiplier,
+          randomization: retry.randomization_factor,
+        },
+        attempt,
+        this.#random,
+      );
       const retryAfter = outcome.retryAfterMs;
       const wait = retryAfter !== undefined && retryAfter > 0 ? retryAfter : jittered;
       if (retryAfter !== undefined && retryAfter > 0) {

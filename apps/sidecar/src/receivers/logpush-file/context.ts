@@ -1,0 +1,79 @@
+// What every part of one logpush_file receiver shares: its settings and configuration, the resolved paths, the
+// checkpoint store once opened, its metrics, and the retry backoff.
+import type { Counter, CreateSettings, Gauge } from '@logpush-otel/pipeline';
+import { backoffDelay } from '../../backoff.ts';
+import type { CheckpointStore } from '../../checkpoint/store.ts';
+import { RECEIVER_METRICS } from '../../service/metric-names.ts';
+import type { LogpushFileReceiverConfig, ResolvedPaths } from './config.ts';
+
+/** The receiver's metrics (label `receiver`). */
+export interface ReceiverMetrics {
+  readonly records: Counter;
+  readonly bytes: Counter;
+  readonly rejected: Counter;
+  readonly deadLettered: Counter;
+  readonly filesDone: Counter;
+  readonly retries: Counter;
+  readonly openFiles: Gauge;
+  readonly inFlight: Gauge;
+  readonly checkpointAge: Gauge;
+}
+
+/** Shared by the parts of one receiver. */
+export interface ReceiverContext {
+  readonly settings: CreateSettings;
+  readonly config: LogpushFileReceiverConfig;
+  readonly paths: ResolvedPaths;
+  /** `receivers/<id>`, in messages and dead letters. */
+  readonly component: string;
+  readonly metrics: ReceiverMetrics;
+  /** Labels of every metric sample. */
+  readonly labels: Record<string, string>;
+  /** The checkpoint store, once `start` opened it. */
+  store: CheckpointStore | undefined;
+  /** Set by `shutdown`: no new reading, scans or retries. */
+  stopping: boolean;
+  /** Set by `drained()`: incomplete input is declared complete (see the receiver). */
+  drainMode: boolean;
+}
+
+/** Registers the receiver's metrics. */
+export function receiverMetrics(settings: CreateSettings): ReceiverMetrics {
+  const m = settings.metrics;
+  const l = ['receiver'];
+  return {
+    records: m.counter(RECEIVER_METRICS.recordsRead, 'Records read and handed on.', l),
+    bytes: m.counter(RECEIVER_METRICS.bytesRead, 'Decompressed bytes read.', l),
+    rejected: m.counter(RECEIVER_METRICS.recordsRejected, 'Lines that failed to parse.', l),
+    deadLettered: m.counter(
+      RECEIVER_METRICS.deadLettered,
+      'Lines, records and files written to the dead-letter store by the receiver.',
+      l,
+    ),
+    filesDone: m.counter(RECEIVER_METRICS.filesDone, 'Files read to the end and acknowledged.', l),
+    retries: m.counter(RECEIVER_METRICS.retries, 'Re-reads from the checkpoint after a rejection.', l),
+    openFiles: m.gauge(RECEIVER_METRICS.openFiles, 'Files being read.', l),
+    inFlight: m.gauge(RECEIVER_METRICS.inFlightBatches, 'Batches handed on, not yet acknowledged.', l),
+    checkpointAge: m.gauge(
+      RECEIVER_METRICS.checkpointAge,
+      'Seconds since the checkpoints were last saved while records await acknowledgement (0 when caught up).',
+      l,
+    ),
+  };
+}
+
+/**
+ * Wait in ms before the next attempt after `failures` consecutive failures: doubles from
+ * `retry_initial_interval` up to `retry_max_interval`, spread by ±20 %.
+ */
+export function retryDelay(config: LogpushFileReceiverConfig, failures: number): number {
+  return backoffDelay(
+    {
+      initial: config.retry_initial_interval,
+      max: config.retry_max_interval,
+      multiplier: 2,
+      randomization: 0.2,
+    },
+    failures,
+  );
+}
