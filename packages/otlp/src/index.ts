@@ -12,8 +12,8 @@ export {
   SPECTRUM_EVENT_SEVERITY,
   SPECTRUM_STATUS_SEVERITY,
 } from './severity.ts';
-export { commonFields, datasetTables } from './tables.ts';
-export type { Convert, DatasetTable, Derivation, FieldMapping, Kind, Priority } from './tables.ts';
+export { commonFields, datasetTables } from './tables/index.ts';
+export type { Convert, DatasetTable, Derivation, FieldMapping, Kind, Priority } from './tables/index.ts';
 export { Action, compileDataset, ruleKeys } from './compile.ts';
 export type { ActionCode, CompiledDataset, Rule } from './compile.ts';
 export { lokiNormalise, snakeCase, vendorKey } from './keys.ts';

@@ -14,6 +14,7 @@ import { AttributeBuilder, keyId, keyName, staticKeyId } from './attribute-build
 import { Action, compileDataset, unknownFieldRule } from './compile.ts';
 import type { CompiledDataset, Rule } from './compile.ts';
 import { lokiNormalise } from './keys.ts';
+import { deriveWorkers } from './derive-workers.ts';
 import { bodySummary } from './summary.ts';
 import { severityOf } from './severity.ts';
 
@@ -68,7 +69,7 @@ export const DATADOG_RESERVED: ReadonlySet<string> = new Set([
   'ddsource',
 ]);
 
-const KNOWN_METHODS = new Set([
+export const KNOWN_METHODS: ReadonlySet<string> = new Set([
   'GET',
   'HEAD',
   'POST',
@@ -96,6 +97,7 @@ interface State {
   dropped: number;
   zoneName: string | undefined;
   zoneId: string | undefined;
+  accountId: string | undefined;
   objectKeyLimit: number;
   cookies: boolean;
 }
@@ -369,6 +371,14 @@ function mapFields(ds: CompiledDataset, record: LogpushRecord, state: State): vo
       case Action.resourceId:
         state.zoneId = typeof value === 'string' ? value : toJsonTextOrString(value);
         break;
+      case Action.resourceAccount:
+        state.accountId = typeof value === 'string' ? value : toJsonTextOrString(value);
+        break;
+      case Action.enumValue: {
+        const text = typeof value === 'string' ? value : toJsonTextOrString(value);
+        b.set(id, rule.values?.get(text.toLowerCase()) ?? text);
+        break;
+      }
     }
   }
 }
@@ -533,6 +543,7 @@ export function createMapper(options: MappingOptions = {}): (entry: LogEntry) =>
     dropped: 0,
     zoneName: undefined,
     zoneId: undefined,
+    accountId: undefined,
     objectKeyLimit: options.objectKeyLimit ?? 32,
     cookies: options.cookies === true,
   };
@@ -543,26 +554,30 @@ export function createMapper(options: MappingOptions = {}): (entry: LogEntry) =>
   let lastResourceDs: CompiledDataset | undefined;
   let lastZoneName: string | undefined;
   let lastZoneId: string | undefined;
+  let lastAccountId: string | undefined;
 
   const resourceFor = (
     ds: CompiledDataset,
     zoneName: string | undefined,
     zoneId: string | undefined,
+    accountId: string | undefined,
   ): ResourceData => {
     if (
       lastResource !== undefined &&
       lastResourceDs === ds &&
       lastZoneName === zoneName &&
-      lastZoneId === zoneId
+      lastZoneId === zoneId &&
+      lastAccountId === accountId
     ) {
       return lastResource;
     }
-    const cacheKey = `${ds.datasetId}\n${zoneName ?? ''}\n${zoneId ?? ''}`;
+    const cacheKey = `${ds.datasetId}\n${zoneName ?? ''}\n${zoneId ?? ''}\n${accountId ?? ''}`;
     let resource = resources.get(cacheKey);
     if (resource === undefined) {
       const attributes: Attributes = { 'service.name': serviceName, 'cloud.provider': 'cloudflare' };
       for (const key in extra) if (key !== 'service.name') attributes[key] = extra[key] ?? null;
       attributes['cloudflare.dataset'] = ds.datasetId;
+      if (accountId !== undefined) attributes['cloudflare.account.id'] = accountId;
       if (zoneName !== undefined) attributes['cloudflare.zone.name'] = zoneName;
       if (zoneId !== undefined) attributes['cloudflare.zone.id'] = zoneId;
       const key = Object.entries(attributes)
@@ -579,6 +594,7 @@ export function createMapper(options: MappingOptions = {}): (entry: LogEntry) =>
     lastResourceDs = ds;
     lastZoneName = zoneName;
     lastZoneId = zoneId;
+    lastAccountId = accountId;
     return resource;
   };
 
@@ -594,6 +610,7 @@ export function createMapper(options: MappingOptions = {}): (entry: LogEntry) =>
     state.dropped = 0;
     state.zoneName = undefined;
     state.zoneId = undefined;
+    state.accountId = undefined;
 
     if (profile === 'datadog-raw') {
       for (const name in record) {
@@ -602,13 +619,15 @@ export function createMapper(options: MappingOptions = {}): (entry: LogEntry) =>
         const rule = ds.rules.get(name);
         if (rule?.action === Action.resourceName) state.zoneName = toJsonTextOrString(value);
         else if (rule?.action === Action.resourceId) state.zoneId = toJsonTextOrString(value);
+        else if (rule?.action === Action.resourceAccount) state.accountId = toJsonTextOrString(value);
         b.setKey(DATADOG_RESERVED.has(name.toLowerCase()) ? `cloudflare.${name}` : name, value);
       }
     } else {
       mapFields(ds, record, state);
       for (const d of ds.derive) {
         if (d === 'http-url') deriveHttpUrl(record, b);
-        else deriveFirewallUrl(record, b);
+        else if (d === 'firewall-url') deriveFirewallUrl(record, b);
+        else deriveWorkers(record, b);
       }
     }
 
@@ -659,6 +678,6 @@ export function createMapper(options: MappingOptions = {}): (entry: LogEntry) =>
       attributes: b.build(),
       droppedAttributesCount: state.dropped,
     };
-    entry.resource = resourceFor(ds, state.zoneName, state.zoneId);
+    entry.resource = resourceFor(ds, state.zoneName, state.zoneId, state.accountId);
   };
 }
