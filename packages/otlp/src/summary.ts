@@ -128,6 +128,7 @@ export function partsSummary(parts: readonly SummaryPart[], r: LogpushRecord): s
     if (value === '') continue;
     if (part.values !== undefined) value = part.values[value] ?? value;
     if (part.lower === true) value = value.toLowerCase();
+    if (value === '') continue;
     out = join(join(out, pendingLiteral), part.label === undefined ? value : `${part.label}=${value}`);
     pendingLiteral = '';
   }

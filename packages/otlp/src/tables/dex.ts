@@ -92,7 +92,7 @@ export const dexApplicationTests: DatasetTable = {
     { field: 'TestType' },
     { field: 'HTTPMethod' },
     { field: 'HTTPURL' },
-    { field: 'HTTPStatusCode' },
+    { field: 'HTTPStatusCode', values: { '0': '' } },
     { field: 'TracerouteDestinationHostname' },
     { field: 'TracerouteStatus' },
     { field: 'UserEmail' },

@@ -275,6 +275,7 @@ export const gatewayNetwork: DatasetTable = {
     'gateway network',
     { field: 'Action' },
     { field: 'TransportProtocol' },
+    { field: 'Transport' },
     { field: 'SourceIP' },
     '->',
     { field: 'DestinationIP' },

@@ -89,7 +89,7 @@ export const dnsLogs: DatasetTable = {
     { field: 'QueryName' },
     { field: 'QueryType', label: 'type' },
     { field: 'ResponseCode', label: 'rcode' },
-    { field: 'ResponseCached', values: { true: 'cached' } },
+    { field: 'ResponseCached', values: { true: 'cached', false: '' } },
     { field: 'SourceIP', label: 'client' },
     { field: 'ColoCode', label: 'colo' },
   ],
