@@ -4,14 +4,7 @@ import type { DatasetSchema, FieldSchema, TimeUnit } from '@logpush-otel/schema'
 import { keyId, staticKeyId } from './attribute-builder.ts';
 import { lokiNormalise, snakeCase } from './keys.ts';
 import { commonFields, datasetTables } from './tables/index.ts';
-import type {
-  Derivation,
-  FieldMapping,
-  Kind,
-  Priority,
-  SeverityTable,
-  SummaryPart,
-} from './tables/index.ts';
+import type { Derivation, FieldMapping, Kind, Priority, SeverityTable, SummaryPart } from './tables/index.ts';
 
 /** What the mapper does with a field's value (a small integer, switched on in the hot loop). */
 export const Action = {
@@ -92,7 +85,8 @@ export interface CompiledDataset {
    * The severity rule: a seed dataset's own, the dataset's rule table, `status` (no table, but a field mapped to
    * `http.response.status_code`) or `none`.
    */
-  readonly severity: 'http_requests' | 'firewall_events' | 'spectrum_events' | 'status' | 'none' | SeverityTable;
+  readonly severity:
+    'http_requests' | 'firewall_events' | 'spectrum_events' | 'status' | 'none' | SeverityTable;
   /** The summary body's parts (datasets other than the seeds). */
   readonly summary: readonly SummaryPart[] | undefined;
   /** The field holding a fallback event time when the entry has none. */
@@ -317,7 +311,9 @@ export function compileDataset(id: string): CompiledDataset {
     datasetId === 'http_requests' || datasetId === 'firewall_events' || datasetId === 'spectrum_events'
       ? datasetId
       : (table?.severity ??
-        (keyPriority.has('http.response.status_code') && table?.noSeverity === undefined ? 'status' : 'none'));
+        (keyPriority.has('http.response.status_code') && table?.noSeverity === undefined
+          ? 'status'
+          : 'none'));
   const fallbackTimeFields =
     datasetId === 'http_requests'
       ? ['EdgeEndTimestamp']

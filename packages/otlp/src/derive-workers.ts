@@ -30,8 +30,11 @@ export const WORKERS_TRIGGER: Readonly<Record<string, string>> = {
 type JsonObject = { readonly [key: string]: JsonValue };
 
 function object(value: JsonValue | undefined): JsonObject | undefined {
-  return typeof value === 'object' && value !== null && !Array.isArray(value) && !(value instanceof Uint8Array)
-    ? (value as JsonObject)
+  return typeof value === 'object' &&
+    value !== null &&
+    !Array.isArray(value) &&
+    !(value instanceof Uint8Array)
+    ? value
     : undefined;
 }
 
@@ -42,7 +45,8 @@ function nonEmptyString(value: JsonValue | undefined): string | undefined {
 /** Sets the derived attributes of a workers_trace_events record (each only when its source is present). */
 export function deriveWorkers(record: LogpushRecord, b: AttributeBuilder): void {
   const eventType = record.EventType;
-  if (typeof eventType === 'string' && eventType !== '') b.set(ID.trigger, WORKERS_TRIGGER[eventType] ?? 'other');
+  if (typeof eventType === 'string' && eventType !== '')
+    b.set(ID.trigger, WORKERS_TRIGGER[eventType] ?? 'other');
   const version = nonEmptyString(object(record.ScriptVersion)?.id);
   if (version !== undefined) b.set(ID.version, version);
   const exceptions = record.Exceptions;

@@ -109,7 +109,11 @@ export function bodySummary(
 
 /** A field's value as summary text: scalars as they are, arrays of scalars joined with `,`. */
 function partText(value: JsonValue | undefined): string {
-  if (Array.isArray(value)) return value.map((v) => text(v)).filter((t) => t !== '').join(',');
+  if (Array.isArray(value))
+    return value
+      .map((v) => text(v))
+      .filter((t) => t !== '')
+      .join(',');
   return text(value);
 }
 
@@ -117,11 +121,14 @@ function partText(value: JsonValue | undefined): string {
 export function partsSummary(parts: readonly SummaryPart[], r: LogpushRecord): string {
   let out = '';
   let pendingLiteral = '';
-  for (const part of parts) {
+  let afterValue = false;
+  for (const [i, part] of parts.entries()) {
     if (typeof part === 'string') {
-      // A literal between two values (`->`) is written only when a value follows it.
-      if (out === '') out = part;
-      else pendingLiteral = join(pendingLiteral, part);
+      // The leading literal names the record; a later one (`->`) stands between two values, so it is written only
+      // when a value came before it and another follows.
+      if (i === 0) out = part;
+      else pendingLiteral = afterValue ? join(pendingLiteral, part) : '';
+      afterValue = false;
       continue;
     }
     let value = partText(r[part.field]);
@@ -131,6 +138,7 @@ export function partsSummary(parts: readonly SummaryPart[], r: LogpushRecord): s
     if (value === '') continue;
     out = join(join(out, pendingLiteral), part.label === undefined ? value : `${part.label}=${value}`);
     pendingLiteral = '';
+    afterValue = true;
   }
   return out;
 }

@@ -183,7 +183,9 @@ export const devicePostureResults: DatasetTable = {
     sem('UserUID', 'user.id'),
   ],
   severity: {
-    cases: [{ field: 'PostureEvaluatedResult', is: [false], severity: 13, errorType: 'posture_check_failed' }],
+    cases: [
+      { field: 'PostureEvaluatedResult', is: [false], severity: 13, errorType: 'posture_check_failed' },
+    ],
     outcome: ['PostureEvaluatedResult'],
     summary: 'PostureEvaluatedResult=false → WARN (error.type posture_check_failed); true → INFO',
   },

@@ -81,7 +81,12 @@ export const dexApplicationTests: DatasetTable = {
       { field: 'HTTPErrorMessage', nonEmpty: true, severity: 17, errorType: 'http_test_failed' },
       { field: 'HTTPStatusCode', range: [500, 599], severity: 17, errorType: 'value' },
       { field: 'HTTPStatusCode', range: [400, 499], severity: 13 },
-      { field: 'TracerouteStatus', is: ['lastHopFailed', 'maxHopsExhausted'], severity: 13, errorType: 'value' },
+      {
+        field: 'TracerouteStatus',
+        is: ['lastHopFailed', 'maxHopsExhausted'],
+        severity: 13,
+        errorType: 'value',
+      },
     ],
     outcome: ['HTTPStatusCode', 'HTTPErrorMessage', 'TracerouteStatus'],
     summary:

@@ -132,7 +132,8 @@ export const turnstileEvents: DatasetTable = {
       { field: 'EventType', is: ['challenge_siteverify_ratelimited'], severity: 13, errorType: 'value' },
     ],
     outcome: ['EventType'],
-    summary: 'EventType challenge_siteverify_failed_* or _ratelimited → WARN (error.type = the event); others INFO',
+    summary:
+      'EventType challenge_siteverify_failed_* or _ratelimited → WARN (error.type = the event); others INFO',
   },
   summary: [
     'turnstile',
@@ -148,7 +149,11 @@ export const workersTraceEvents: DatasetTable = {
   datasetId: 'workers_trace_events',
   derive: ['workers-exception'],
   derived: [
-    { key: 'faas.trigger', from: 'EventType', notes: 'fetch → http, scheduled/alarm → timer, queue → pubsub' },
+    {
+      key: 'faas.trigger',
+      from: 'EventType',
+      notes: 'fetch → http, scheduled/alarm → timer, queue → pubsub',
+    },
     { key: 'faas.version', from: 'ScriptVersion.id', notes: 'the deployed version id' },
     { key: 'exception.type', from: 'Exceptions[0].name', notes: 'the first exception' },
     { key: 'exception.message', from: 'Exceptions[0].message', notes: 'the first exception' },

@@ -123,7 +123,8 @@ export const gatewayDns: DatasetTable = {
       { field: 'ResolverDecision', prefix: ['override'], severity: 13 },
     ],
     outcome: ['ResolverDecision'],
-    summary: 'ResolverDecision blocked* → WARN 15 (error.type = the decision); override* → WARN 13; allowed* → INFO',
+    summary:
+      'ResolverDecision blocked* → WARN 15 (error.type = the decision); override* → WARN 13; allowed* → INFO',
   },
   summary: [
     'gateway dns',
@@ -334,7 +335,13 @@ export const zeroTrustNetworkSessions: DatasetTable = {
     cases: [
       {
         field: 'ConnectionCloseReason',
-        is: ['ORIGIN_TLS_ERROR', 'ORIGIN_ERROR', 'ORIGIN_UNREACHABLE', 'ORIGIN_UNROUTABLE', 'PROXY_CONN_REFUSED'],
+        is: [
+          'ORIGIN_TLS_ERROR',
+          'ORIGIN_ERROR',
+          'ORIGIN_UNREACHABLE',
+          'ORIGIN_UNROUTABLE',
+          'PROXY_CONN_REFUSED',
+        ],
         severity: 17,
         errorType: 'value',
       },

@@ -47,7 +47,9 @@ export const networkAnalyticsLogs: DatasetTable = {
     ...['IPv4Checksum', 'IPv4DSCP', 'IPv4DontFragment', 'IPv4ECN', 'IPv4Identification', 'IPv4Options'].map(
       (f) => v(f),
     ),
-    ...['IPv6DSCP', 'IPv6ECN', 'IPv6ExtensionHeaders', 'IPv6FlowLabel', 'IPv6Identification'].map((f) => v(f)),
+    ...['IPv6DSCP', 'IPv6ECN', 'IPv6ExtensionHeaders', 'IPv6FlowLabel', 'IPv6Identification'].map((f) =>
+      v(f),
+    ),
     v('MitigationReason', { priority: 0 }),
     v('MitigationScope'),
     v('MitigationSystem', { priority: 0 }),
@@ -135,7 +137,10 @@ export const mnmFlowLogs: DatasetTable = {
     sem('SourceAddress', 'source.address', { priority: 0, notes: 'a flow: source.*' }),
     sem('SourcePort', 'source.port'),
     v('TcpFlags'),
-    v('Timestamp', { convert: 'timestamp', notes: 'when Cloudflare received the flow; FlowTimestamp is the event' }),
+    v('Timestamp', {
+      convert: 'timestamp',
+      notes: 'when Cloudflare received the flow; FlowTimestamp is the event',
+    }),
   ],
   noSeverity: 'a flow sample has no outcome',
   summary: [

@@ -153,7 +153,12 @@ export const shared = (field: string, key: string, extra?: Extra): FieldMapping 
 });
 
 /** A vendor row: `cloudflare.<dataset>.<snake_case>` unless `extra.key` names it. */
-export const v = (field: string, extra?: Extra): FieldMapping => ({ field, key: '', kind: 'vendor', ...extra });
+export const v = (field: string, extra?: Extra): FieldMapping => ({
+  field,
+  key: '',
+  kind: 'vendor',
+  ...extra,
+});
 
 /** A field deliberately not emitted, with the reason. */
 export const dropped = (field: string, notes: string): FieldMapping => ({

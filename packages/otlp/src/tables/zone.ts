@@ -43,7 +43,8 @@ export const accountAbuseProtectionEvents: DatasetTable = {
       { field: 'AuthenticationStatus', is: AUTH_FAILURES, severity: 13, errorType: 'value' },
     ],
     outcome: ['AuthenticationStatus'],
-    summary: 'AuthenticationStatus failure* → WARN (13; account locked 14) with error.type; other statuses INFO',
+    summary:
+      'AuthenticationStatus failure* → WARN (13; account locked 14) with error.type; other statuses INFO',
   },
   summary: [
     'account',
@@ -139,7 +140,10 @@ export const websocketAnalytics: DatasetTable = {
     v('connectionCloseSource'),
     v('connectionId', { key: 'cloudflare.websocket_analytics.connection_id' }),
     shared('rayId', 'cloudflare.ray_id', { priority: 0 }),
-    v('timestampEndNanos', { key: 'cloudflare.websocket_analytics.edge_end_timestamp', convert: 'timestamp' }),
+    v('timestampEndNanos', {
+      key: 'cloudflare.websocket_analytics.edge_end_timestamp',
+      convert: 'timestamp',
+    }),
     time('timestampStartNanos'),
     v('transportCloseCode', { key: 'cloudflare.websocket_analytics.connection_transport_close_code' }),
     resource('zoneId', 'cloudflare.zone.id', 'numeric zone id, as a string'),
@@ -241,7 +245,10 @@ export const pageShieldEvents: DatasetTable = {
     v('PolicyID'),
     v('ResourceType'),
     time('Timestamp'),
-    sem('URL', 'url.full', { priority: 0, notes: 'the resource (script, connection) that violated the policy' }),
+    sem('URL', 'url.full', {
+      priority: 0,
+      notes: 'the resource (script, connection) that violated the policy',
+    }),
     v('URLContainsCDNCGIPath'),
     sem('URLHost', 'url.domain'),
   ],
