@@ -33,7 +33,7 @@ export const dexApplicationTests: DatasetTable = {
     sem('HTTPClientIPCity', 'geo.locality.name'),
     sem('HTTPClientIPCountryISO', 'geo.country.iso_code', { convert: 'upper' }),
     v('HTTPClientIPNetmask'),
-    sem('HTTPClientIPStateISO', 'geo.region.iso_code'),
+    sem('HTTPClientIPStateISO', 'geo.region.iso_code', { notes: 'the subdivision part only (`IL`)' }),
     v('HTTPClientIPVersion'),
     sem('HTTPClientIPZip', 'geo.postal_code'),
     ...[
