@@ -128,8 +128,15 @@ function datasetSection(id: string): string[] {
     const rule = compiled.rules.get(f.name);
     if (rule !== undefined) rows.set(f.name, rule);
   }
+  // Fields of the dataset's other scope (zone/account spellings) belong to that scope's section.
+  const otherScope = new Set(
+    datasetIds
+      .filter((other) => other !== id && getDataset(other)?.datasetId === compiled.datasetId)
+      .flatMap((other) => getDataset(other)?.fields.map((f) => f.name) ?? []),
+  );
   if (table !== undefined) {
     for (const m of table.fields) {
+      if (otherScope.has(m.field) && schema?.fieldsByName.has(m.field) !== true) continue;
       const rule = compiled.rules.get(m.field);
       if (rule !== undefined && !rows.has(m.field)) rows.set(m.field, rule);
     }
