@@ -281,3 +281,47 @@ describe('fixture measurements', () => {
     }
   });
 });
+
+describe('workers_trace_events derivation', () => {
+  it('reads the trigger, version, first exception and fetch request from the nested objects', () => {
+    const entry = entryOf('workers_trace_events', {
+      EventTimestampMs: 1764755400000,
+      EventType: 'fetch',
+      Outcome: 'exception',
+      ScriptName: 'api',
+      ScriptVersion: { id: 'v-1' },
+      Exceptions: [
+        { name: 'TypeError', message: 'x is undefined' },
+        { name: 'Error', message: 'second' },
+      ],
+      Event: {
+        request: { url: 'https://a.example/p?sig=abc&q=1', method: 'PURGE' },
+        response: { status: 500 },
+      },
+    });
+    createMapper()(entry);
+    const a = entry.log?.attributes ?? {};
+    expect(a['faas.name']).toBe('api');
+    expect(a['faas.trigger']).toBe('http');
+    expect(a['faas.version']).toBe('v-1');
+    expect([a['exception.type'], a['exception.message']]).toEqual(['TypeError', 'x is undefined']);
+    expect([a['http.request.method'], a['http.request.method_original']]).toEqual(['_OTHER', 'PURGE']);
+    expect(a['url.full']).toBe('https://a.example/p?sig=REDACTED&q=1');
+    expect(a['http.response.status_code']).toBe(500);
+    expect([entry.log?.severityText, a['error.type']]).toEqual(['ERROR', 'exception']);
+  });
+
+  it('maps other triggers and leaves request attributes out when there is no request', () => {
+    const entry = entryOf('workers_trace_events', {
+      EventType: 'queue',
+      Outcome: 'ok',
+      Event: { queue: 'q' },
+    });
+    createMapper()(entry);
+    const a = entry.log?.attributes ?? {};
+    expect(a['faas.trigger']).toBe('pubsub');
+    expect(a['url.full']).toBeUndefined();
+    expect(a['exception.type']).toBeUndefined();
+    expect(entry.log?.severityText).toBe('INFO');
+  });
+});
