@@ -1,4 +1,4 @@
-// Generates <repo>/docs/mapping.md from the field tables as the mapper compiles them (src/tables.ts, the schema).
+// Generates <repo>/docs/mapping.md from the field tables as the mapper compiles them (src/tables/, the schema).
 // Usage: node scripts/generate-mapping-doc.ts          writes the file
 //        node scripts/generate-mapping-doc.ts --check  exits 1 when the file differs from what would be written
 import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
@@ -14,7 +14,8 @@ import {
   datasetTables,
   severityText,
 } from '../src/index.ts';
-import type { Rule } from '../src/index.ts';
+import type { Rule, SeverityTable, SummaryPart } from '../src/index.ts';
+import { HOW_WE_CHOOSE_KEYS, WHY } from './mapping-doc-text.ts';
 
 const target = fileURLToPath(new URL('../../../docs/mapping.md', import.meta.url));
 
@@ -48,8 +49,31 @@ function otlpType(rule: Rule): string {
   }
 }
 
+function decisionCell(rule: Rule): string {
+  switch (rule.kind) {
+    case 'time':
+      return 'event time';
+    case 'resource':
+      return 'resource';
+    case 'dropped':
+      return 'dropped';
+    case 'off':
+      return 'off (opt-in)';
+    case 'derived':
+      return 'semantic (derived)';
+    default:
+      return rule.key.startsWith('cloudflare.')
+        ? rule.kind === 'shared'
+          ? 'cloudflare (shared)'
+          : 'cloudflare'
+        : 'semantic';
+  }
+}
+
 function attributeCell(rule: Rule): string {
   switch (rule.kind) {
+    case 'dropped':
+      return '—';
     case 'time':
       return 'LogRecord Timestamp';
     case 'resource':
@@ -75,6 +99,8 @@ function notesCell(rule: Rule): string {
   else if (rule.action === Action.query) notes.push('leading `?` removed; signature parameters redacted');
   else if (rule.action === Action.httpProtocol) notes.push('`HTTP/1.1` → `http` + `1.1`');
   else if (rule.action === Action.tlsProtocol) notes.push('`TLSv1.3` → `tls` + `1.3`');
+  if (rule.values !== undefined)
+    notes.push(`values: ${[...rule.values].map(([from, to]) => `\`${from}\` → \`${to}\``).join(', ')}`);
   if (rule.legacy) notes.push('legacy name: fills the key only when the current field is absent');
   if (rule.drop !== undefined)
     notes.push(`dropped when ${[...rule.drop].map((d) => `\`${String(d)}\``).join(', ')}`);
@@ -87,20 +113,30 @@ function datasetSection(id: string): string[] {
   const schema = getDataset(id);
   const compiled = compileDataset(id);
   const lines = [`### \`${id}\``, ''];
+  const table = datasetTables[compiled.datasetId];
   lines.push(
-    `Event name \`${compiled.eventName}\`; event time \`${schema?.timestampField ?? '?'}\`; ` +
-      (compiled.datasetId in datasetTables ? 'own field table.' : 'generic mapping.'),
+    `Event name \`${compiled.eventName}\`; event time \`${schema?.timestampField ?? '?'}\`; ${schema?.scope ?? '?'} scope.`,
     '',
   );
-  lines.push('| Cloudflare field | Attribute | Type | Notes |', '|---|---|---|---|');
+  if (table?.summary !== undefined) lines.push(`Body: \`${summaryFormat(table.summary)}\``, '');
+  if (typeof compiled.severity === 'object') lines.push(...severityTableLines(compiled.severity));
+  else if (table?.noSeverity !== undefined) lines.push(`Severity: unspecified (${table.noSeverity}).`, '');
+  else lines.push('Severity: see [Severity](#severity).', '');
+  lines.push('| Cloudflare field | Decision | Attribute | Type | Why / notes |', '|---|---|---|---|---|');
   const rows = new Map<string, Rule>();
   for (const f of schema?.fields ?? []) {
     const rule = compiled.rules.get(f.name);
     if (rule !== undefined) rows.set(f.name, rule);
   }
-  const table = datasetTables[compiled.datasetId];
+  // Fields of the dataset's other scope (zone/account spellings) belong to that scope's section.
+  const otherScope = new Set(
+    datasetIds
+      .filter((other) => other !== id && getDataset(other)?.datasetId === compiled.datasetId)
+      .flatMap((other) => getDataset(other)?.fields.map((f) => f.name) ?? []),
+  );
   if (table !== undefined) {
     for (const m of table.fields) {
+      if (otherScope.has(m.field) && schema?.fieldsByName.has(m.field) !== true) continue;
       const rule = compiled.rules.get(m.field);
       if (rule !== undefined && !rows.has(m.field)) rows.set(m.field, rule);
     }
@@ -113,15 +149,67 @@ function datasetSection(id: string): string[] {
       schemaField?.legacy === true ? 'legacy' : '',
     ].filter((f) => f !== '');
     lines.push(
-      `| ${cell(field)}${flags.length > 0 ? ` (${flags.join(', ')})` : ''} | ${cell(attributeCell(rule))} | ${cell(type)} | ${cell(notesCell(rule))} |`,
+      `| ${cell(field)}${flags.length > 0 ? ` (${flags.join(', ')})` : ''} | ${decisionCell(rule)} | ${cell(attributeCell(rule))} | ${cell(type)} | ${cell(notesCell(rule))} |`,
     );
   }
   if (table !== undefined) {
     for (const d of table.derived) {
-      lines.push(`| *(derived from ${cell(d.from)})* | \`${d.key}\` | string | ${cell(d.notes)} |`);
+      lines.push(
+        `| *(derived from ${cell(d.from)})* | semantic | \`${d.key}\` | string | ${cell(d.notes)} |`,
+      );
     }
   }
   lines.push('');
+  return lines;
+}
+
+/** A summary format as text: literals as they are, fields as `<Field>` or `label=<Field>`. */
+function summaryFormat(parts: readonly SummaryPart[]): string {
+  return parts
+    .map((p) => {
+      if (typeof p === 'string') return p;
+      const values =
+        p.values === undefined
+          ? ''
+          : ` (${Object.entries(p.values)
+              .map(([from, to]) => `${from}→${to === '' ? '∅' : to}`)
+              .join(', ')})`;
+      const field = `<${p.field}${values}>`;
+      return p.label === undefined ? field : `${p.label}=${field}`;
+    })
+    .join(' ');
+}
+
+function caseCondition(c: SeverityTable['cases'][number]): string {
+  const parts: string[] = [];
+  if (c.is !== undefined) parts.push(`is ${c.is.map((x) => `\`${String(x)}\``).join(', ')}`);
+  if (c.not !== undefined) parts.push(`is not ${c.not.map((x) => `\`${String(x)}\``).join(', ')}`);
+  if (c.prefix !== undefined) parts.push(`starts with ${c.prefix.map((x) => `\`${x}\``).join(', ')}`);
+  if (c.range !== undefined) parts.push(`${c.range[0]}–${c.range[1]}`);
+  if (c.nonEmpty === true) parts.push('present');
+  return parts.join('; ');
+}
+
+function severityTableLines(t: SeverityTable): string[] {
+  const lines = [
+    `Severity: ${t.summary}.`,
+    '',
+    '| Field | When | SeverityNumber | Text | error.type |',
+    '|---|---|---|---|---|',
+  ];
+  for (const c of t.cases) {
+    const errorType =
+      c.errorType === undefined ? '' : c.errorType === 'value' ? 'the value' : `\`${c.errorType}\``;
+    lines.push(
+      `| ${c.field} | ${cell(caseCondition(c))} | ${c.severity} | ${severityText(c.severity)} | ${errorType} |`,
+    );
+  }
+  const otherwise = t.otherwise ?? 9;
+  lines.push(
+    `| ${t.outcome.join(', ')} | any other value | ${otherwise} | ${severityText(otherwise)} | |`,
+    `| | none of them present | 0 | (unspecified) | |`,
+    '',
+  );
   return lines;
 }
 
@@ -152,7 +240,13 @@ function severitySection(): string[] {
   lines.push('', '| Event (fallback) | SeverityNumber | Text |', '|---|---|---|');
   for (const [event, n] of Object.entries(SPECTRUM_EVENT_SEVERITY))
     lines.push(`| ${event} | ${n} | ${severityText(n)} |`);
-  lines.push('', 'Other datasets without an HTTP status: severity unspecified (0).', '');
+  lines.push(
+    '',
+    'Every other dataset has its own rule table, shown with its fields below: the first matching case gives the',
+    'severity; a record with an outcome field that matches no case is INFO; a record without any outcome field,',
+    'and every record of a dataset without an outcome, keeps severity unspecified (0).',
+    '',
+  );
   return lines;
 }
 
@@ -163,13 +257,13 @@ export function mappingDoc(): string {
     '# Cloudflare Logpush → OpenTelemetry mapping',
     '',
     'How `@logpush-otel/otlp` turns a Logpush record into an OpenTelemetry LogRecord. Generated from the tables the',
-    'mapper uses (`packages/otlp/src/tables.ts` plus the schema), so it always matches the code; CI fails when it',
+    'mapper uses (`packages/otlp/src/tables/` plus the schema), so it always matches the code; CI fails when it',
     'drifts (`npm run check:generated -w @logpush-otel/otlp`).',
     '',
     '## Rules',
     '',
     '- Semantic-convention names where one fits; `cloudflare.<dataset>.<snake_case>` otherwise; shared keys where',
-    '  datasets join: `cloudflare.ray_id`, `cloudflare.colo.code`, `cloudflare.client.asn`, `cloudflare.client.ip_class`.',
+    '  datasets join (see [How we choose keys](#how-we-choose-keys)).',
     '- One copy of each value: a field mapped to a semantic-convention key has no vendor duplicate. Legacy and current',
     '  Cloudflare names map to the same key (the current one wins when both are present).',
     '- `null`, `""` and the "not applicable" values listed per field are dropped. Arrays stay homogeneous arrays (empty',
@@ -186,14 +280,21 @@ export function mappingDoc(): string {
     '- Body: `summary` (default one-liner), `original` (the raw line) or `map` (the record). EventName: the',
     "  dataset's event name. Trace and span ids stay empty (a Ray ID is not W3C trace context).",
     '- Resource: `service.name` (default `cloudflare`), `cloud.provider=cloudflare`, `cloudflare.dataset`, and',
-    '  `cloudflare.zone.name` / `cloudflare.zone.id` when the record carries them; nothing per-request (never a colo).',
+    '  `cloudflare.account.id`, `cloudflare.zone.name` / `cloudflare.zone.id` when the record carries them; nothing',
+    '  per-request (never a colo).',
     '- Profiles: `default`; `loki` (budget 110); `datadog` (no attribute named `status`, `level`, `message`,',
     '  `service`, `host`... : such processor keys get a `cloudflare.` prefix); `datadog-raw` (documented optional',
     "  mode: Cloudflare's raw field names as attributes plus `source=cloudflare`, so Datadog's own Cloudflare",
     '  pipeline and dashboards apply; reserved names such as Spectrum `Status` become `cloudflare.Status`).',
     '',
+    ...HOW_WE_CHOOSE_KEYS,
+    ...WHY,
     ...severitySection(),
     '## Fields per dataset',
+    '',
+    'Decisions: **semantic** (an OpenTelemetry semantic-convention key), **cloudflare** (a vendor key),',
+    '**cloudflare (shared)** (a `cloudflare.*` key several datasets use), **resource**, **dropped** (with the',
+    'reason), **event time**. The "Why / notes" column gives the reason for choices that are not obvious.',
     '',
   ];
   const seeds = ['http_requests', 'firewall_events', 'spectrum_events'];

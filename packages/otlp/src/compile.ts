@@ -1,10 +1,10 @@
-// Compiles the field tables (tables.ts) into per-dataset lookup tables once: field name → key, action, priority.
+// Compiles the field tables (tables/) into per-dataset lookup tables once: field name → key, action, priority.
 import { getDataset } from '@logpush-otel/schema';
 import type { DatasetSchema, FieldSchema, TimeUnit } from '@logpush-otel/schema';
 import { keyId, staticKeyId } from './attribute-builder.ts';
 import { lokiNormalise, snakeCase } from './keys.ts';
-import { commonFields, datasetTables } from './tables.ts';
-import type { Derivation, FieldMapping, Kind, Priority } from './tables.ts';
+import { commonFields, datasetTables } from './tables/index.ts';
+import type { Derivation, FieldMapping, Kind, Priority, SeverityTable, SummaryPart } from './tables/index.ts';
 
 /** What the mapper does with a field's value (a small integer, switched on in the hot loop). */
 export const Action = {
@@ -28,6 +28,8 @@ export const Action = {
   resourceName: 17,
   resourceId: 18,
   cookies: 19,
+  resourceAccount: 20,
+  enumValue: 21,
 } as const;
 /** One of the {@link Action} codes. */
 export type ActionCode = (typeof Action)[keyof typeof Action];
@@ -55,6 +57,8 @@ export interface Rule {
   readonly keys: readonly string[];
   /** Their attribute ids (attribute-builder.ts). */
   readonly ids: readonly number[];
+  /** `enum` conversion: lower-cased Cloudflare value → attribute value. */
+  readonly values: ReadonlyMap<string, string> | undefined;
   /** Flattened-object rules: cache of sub-key → attribute key and id (or -1 when the key must be skipped). */
   readonly flat: Map<string, FlatKey> | undefined;
   readonly notes: string;
@@ -77,8 +81,14 @@ export interface CompiledDataset {
   readonly claimed: Set<string>;
   /** Cache of processor attribute keys: attribute id, or -1 when the key would collide after normalisation. */
   readonly processorKeys: Map<string, number>;
-  /** Whether the table has its own severity rule, or maps a status to `http.response.status_code`. */
-  readonly severity: 'http_requests' | 'firewall_events' | 'spectrum_events' | 'status' | 'none';
+  /**
+   * The severity rule: a seed dataset's own, the dataset's rule table, `status` (no table, but a field mapped to
+   * `http.response.status_code`) or `none`.
+   */
+  readonly severity:
+    'http_requests' | 'firewall_events' | 'spectrum_events' | 'status' | 'none' | SeverityTable;
+  /** The summary body's parts (datasets other than the seeds). */
+  readonly summary: readonly SummaryPart[] | undefined;
   /** The field holding a fallback event time when the entry has none. */
   readonly fallbackTimeFields: readonly string[];
   /** Number of rules compiled from the tables and the schema (unknown fields are cached beyond it). */
@@ -105,10 +115,12 @@ function actionFor(m: FieldMapping, type: FieldSchema['type'] | undefined): Acti
   switch (m.kind) {
     case 'time':
     case 'derived':
+    case 'dropped':
       return Action.skip;
     case 'off':
       return m.field === 'Cookies' ? Action.cookies : Action.skip;
     case 'resource':
+      if (m.key === 'cloudflare.account.id') return Action.resourceAccount;
       return m.key === 'cloudflare.zone.name' ? Action.resourceName : Action.resourceId;
     default:
       break;
@@ -136,6 +148,8 @@ function actionFor(m: FieldMapping, type: FieldSchema['type'] | undefined): Acti
       return Action.query;
     case 'timestamp':
       return Action.timestamp;
+    case 'enum':
+      return Action.enumValue;
     default:
       return actionForType(type);
   }
@@ -166,6 +180,7 @@ export function ruleKeys(rule: { key: string; action: ActionCode }): string[] {
     case Action.skip:
     case Action.resourceName:
     case Action.resourceId:
+    case Action.resourceAccount:
       return [];
     case Action.method:
       return [rule.key, `${rule.key}_original`];
@@ -233,6 +248,10 @@ export function compileDataset(id: string): CompiledDataset {
       kind,
       action,
       drop: m.drop === undefined ? undefined : new Set<unknown>(m.drop),
+      values:
+        m.values === undefined
+          ? undefined
+          : new Map(Object.entries(m.values).map(([k, val]) => [k.toLowerCase(), val])),
       legacy: m.legacy === true,
       priority,
       type: schemaField?.type,
@@ -258,8 +277,14 @@ export function compileDataset(id: string): CompiledDataset {
     }
   };
 
-  if (table !== undefined) for (const m of table.fields) add(m, m.legacy === true);
   const present = (name: string): boolean => schema === undefined || schema.fieldsByName.has(name);
+  if (table !== undefined) {
+    // Current fields of this dataset (or scope) claim their keys first, then legacy names, then rows for fields
+    // this scope does not have (the other scope's spelling, or names seen only in older data).
+    const order = (m: FieldMapping): number => (present(m.field) ? 0 : 2) + (m.legacy === true ? 1 : 0);
+    const rows = [...table.fields].sort((a, b) => order(a) - order(b));
+    for (const m of rows) add(m, m.legacy === true);
+  }
   for (const m of commonFields) if (present(m.field)) add(m, schema === undefined);
   if (schema !== undefined) {
     for (const f of schema.fields) {
@@ -285,9 +310,10 @@ export function compileDataset(id: string): CompiledDataset {
   const severity: CompiledDataset['severity'] =
     datasetId === 'http_requests' || datasetId === 'firewall_events' || datasetId === 'spectrum_events'
       ? datasetId
-      : keyPriority.has('http.response.status_code')
-        ? 'status'
-        : 'none';
+      : (table?.severity ??
+        (keyPriority.has('http.response.status_code') && table?.noSeverity === undefined
+          ? 'status'
+          : 'none'));
   const fallbackTimeFields =
     datasetId === 'http_requests'
       ? ['EdgeEndTimestamp']
@@ -299,6 +325,7 @@ export function compileDataset(id: string): CompiledDataset {
     datasetId,
     schema,
     eventName: schema?.eventName ?? '',
+    summary: table?.summary,
     rules,
     derive: table?.derive ?? [],
     keyPriority,
@@ -332,6 +359,7 @@ export function unknownFieldRule(dataset: CompiledDataset, field: string): Rule 
     priority: 4,
     type: undefined,
     unit: undefined,
+    values: undefined,
     keys: [key],
     ids: [cache ? staticKeyId(key) : keyId(key)],
     flat: new Map(),

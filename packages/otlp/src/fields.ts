@@ -17,7 +17,7 @@ import {
   toJsonTextOrString,
 } from './values.ts';
 
-const KNOWN_METHODS = new Set([
+export const KNOWN_METHODS: ReadonlySet<string> = new Set([
   'GET',
   'HEAD',
   'POST',
@@ -35,6 +35,7 @@ export interface State {
   dropped: number;
   zoneName: string | undefined;
   zoneId: string | undefined;
+  accountId: string | undefined;
   objectKeyLimit: number;
   cookies: boolean;
 }
@@ -196,11 +197,19 @@ export function mapFields(ds: CompiledDataset, record: LogpushRecord, state: Sta
       case Action.resourceId:
         state.zoneId = typeof value === 'string' ? value : toJsonTextOrString(value);
         break;
+      case Action.resourceAccount:
+        state.accountId = typeof value === 'string' ? value : toJsonTextOrString(value);
+        break;
+      case Action.enumValue: {
+        const text = typeof value === 'string' ? value : toJsonTextOrString(value);
+        b.set(id, rule.values?.get(text.toLowerCase()) ?? text);
+        break;
+      }
     }
   }
 }
 
-/** `url.full`, `url.query` and `url.scheme` of an http_requests record (research §2). */
+/** `url.full`, `url.query` and `url.scheme` of an http_requests record (see docs/mapping.md, "Why": the seed datasets). */
 export function deriveHttpUrl(record: LogpushRecord, b: AttributeBuilder): void {
   let scheme = record.ClientRequestScheme;
   if (typeof scheme !== 'string' || scheme === '') {

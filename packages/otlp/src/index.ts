@@ -8,13 +8,25 @@ export type { ExportResponse } from './response.ts';
 export { defaultScope } from './scope.ts';
 export type { Scope } from './scope.ts';
 export {
+  severityFromTable,
   severityText,
   FIREWALL_ACTION_SEVERITY,
   SPECTRUM_EVENT_SEVERITY,
   SPECTRUM_STATUS_SEVERITY,
 } from './severity.ts';
-export { commonFields, datasetTables } from './tables.ts';
-export type { Convert, DatasetTable, Derivation, FieldMapping, Kind, Priority } from './tables.ts';
+export { commonFields, datasetTables } from './tables/index.ts';
+export type {
+  Convert,
+  DatasetTable,
+  Derivation,
+  FieldMapping,
+  Kind,
+  Priority,
+  SeverityCase,
+  SeverityTable,
+  SeverityValue,
+  SummaryPart,
+} from './tables/index.ts';
 export { Action, compileDataset, ruleKeys } from './compile.ts';
 export type { ActionCode, CompiledDataset, Rule } from './compile.ts';
 export { lokiNormalise, snakeCase, vendorKey } from './keys.ts';

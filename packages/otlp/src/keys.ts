@@ -5,6 +5,9 @@
  * A naive split on case humps gets several of these wrong (`WAFRCEAttackScore` → `wafrce_…`, `O2O` → `o2_o`).
  */
 export const ACRONYMS: readonly string[] = [
+  'CNAMEs',
+  'CNAME',
+  'RCode',
   'IPv4',
   'IPv6',
   'MTLS',
@@ -28,6 +31,8 @@ export const ACRONYMS: readonly string[] = [
   'O2O',
   'JA3',
   'JA4',
+  'DoH',
+  'DoT',
   'IP',
   'ID',
   'CF',

@@ -10,6 +10,7 @@ import type { State } from './fields.ts';
 import { DATADOG_RESERVED, validateMappingOptions } from './options.ts';
 import type { MappingOptions } from './options.ts';
 
+import { deriveWorkers } from './derive-workers.ts';
 import { bodySummary } from './summary.ts';
 import { severityOf } from './severity.ts';
 import { bigintReplacer, isEmpty, toJsonTextOrString } from './values.ts';
@@ -38,6 +39,7 @@ export function createMapper(options: MappingOptions = {}): (entry: LogEntry) =>
     dropped: 0,
     zoneName: undefined,
     zoneId: undefined,
+    accountId: undefined,
     objectKeyLimit: options.objectKeyLimit ?? 32,
     cookies: options.cookies === true,
   };
@@ -48,26 +50,30 @@ export function createMapper(options: MappingOptions = {}): (entry: LogEntry) =>
   let lastResourceDs: CompiledDataset | undefined;
   let lastZoneName: string | undefined;
   let lastZoneId: string | undefined;
+  let lastAccountId: string | undefined;
 
   const resourceFor = (
     ds: CompiledDataset,
     zoneName: string | undefined,
     zoneId: string | undefined,
+    accountId: string | undefined,
   ): ResourceData => {
     if (
       lastResource !== undefined &&
       lastResourceDs === ds &&
       lastZoneName === zoneName &&
-      lastZoneId === zoneId
+      lastZoneId === zoneId &&
+      lastAccountId === accountId
     ) {
       return lastResource;
     }
-    const cacheKey = `${ds.datasetId}\n${zoneName ?? ''}\n${zoneId ?? ''}`;
+    const cacheKey = `${ds.datasetId}\n${zoneName ?? ''}\n${zoneId ?? ''}\n${accountId ?? ''}`;
     let resource = resources.get(cacheKey);
     if (resource === undefined) {
       const attributes: Attributes = { 'service.name': serviceName, 'cloud.provider': 'cloudflare' };
       for (const key in extra) if (key !== 'service.name') attributes[key] = extra[key] ?? null;
       attributes['cloudflare.dataset'] = ds.datasetId;
+      if (accountId !== undefined) attributes['cloudflare.account.id'] = accountId;
       if (zoneName !== undefined) attributes['cloudflare.zone.name'] = zoneName;
       if (zoneId !== undefined) attributes['cloudflare.zone.id'] = zoneId;
       const key = Object.entries(attributes)
@@ -84,6 +90,7 @@ export function createMapper(options: MappingOptions = {}): (entry: LogEntry) =>
     lastResourceDs = ds;
     lastZoneName = zoneName;
     lastZoneId = zoneId;
+    lastAccountId = accountId;
     return resource;
   };
 
@@ -99,6 +106,7 @@ export function createMapper(options: MappingOptions = {}): (entry: LogEntry) =>
     state.dropped = 0;
     state.zoneName = undefined;
     state.zoneId = undefined;
+    state.accountId = undefined;
 
     if (profile === 'datadog-raw') {
       for (const name in record) {
@@ -107,13 +115,15 @@ export function createMapper(options: MappingOptions = {}): (entry: LogEntry) =>
         const rule = ds.rules.get(name);
         if (rule?.action === Action.resourceName) state.zoneName = toJsonTextOrString(value);
         else if (rule?.action === Action.resourceId) state.zoneId = toJsonTextOrString(value);
+        else if (rule?.action === Action.resourceAccount) state.accountId = toJsonTextOrString(value);
         b.setKey(DATADOG_RESERVED.has(name.toLowerCase()) ? `cloudflare.${name}` : name, value);
       }
     } else {
       mapFields(ds, record, state);
       for (const d of ds.derive) {
         if (d === 'http-url') deriveHttpUrl(record, b);
-        else deriveFirewallUrl(record, b);
+        else if (d === 'firewall-url') deriveFirewallUrl(record, b);
+        else deriveWorkers(record, b);
       }
     }
 
@@ -164,6 +174,6 @@ export function createMapper(options: MappingOptions = {}): (entry: LogEntry) =>
       attributes: b.build(),
       droppedAttributesCount: state.dropped,
     };
-    entry.resource = resourceFor(ds, state.zoneName, state.zoneId);
+    entry.resource = resourceFor(ds, state.zoneName, state.zoneId, state.accountId);
   };
 }

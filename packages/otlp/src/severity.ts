@@ -1,21 +1,26 @@
-// Severity per dataset (research §5.3): SeverityNumber by the OTel log data model ranges, SeverityText only the
-// bare range names (INFO, WARN, ERROR) so Loki's detected_level and Datadog's status read it correctly.
+// Severity per dataset (docs/mapping.md, "Severity" and "Why: severity bands"): SeverityNumber by the OTel log
+// data model ranges, SeverityText only the bare range names (INFO, WARN, ERROR...) so Loki's detected_level and
+// Datadog's status read it correctly. The seed datasets have their rules here; the others have a rule table next
+// to their field table (tables/), evaluated by severityFromTable.
 import type { JsonValue, LogpushRecord } from '@logpush-otel/pipeline';
 import { staticKeyId } from './attribute-builder.ts';
 import type { AttributeBuilder } from './attribute-builder.ts';
+import type { SeverityCase, SeverityTable, SeverityValue } from './tables/index.ts';
 
 /** A severity decision: number 1..24 (0 unspecified), bare text, and an optional `error.type` value. */
 export interface Severity {
   readonly number: number;
-  readonly text: '' | 'INFO' | 'WARN' | 'ERROR';
+  readonly text: '' | 'DEBUG' | 'INFO' | 'WARN' | 'ERROR' | 'FATAL';
   readonly errorType: string | undefined;
 }
 
-/** The bare range name of a SeverityNumber: 9..12 INFO, 13..16 WARN, 17..20 ERROR. */
+/** The bare range name of a SeverityNumber: 5..8 DEBUG, 9..12 INFO, 13..16 WARN, 17..20 ERROR, 21..24 FATAL. */
 export function severityText(n: number): Severity['text'] {
+  if (n >= 21) return 'FATAL';
   if (n >= 17) return 'ERROR';
   if (n >= 13) return 'WARN';
   if (n >= 9) return 'INFO';
+  if (n >= 5) return 'DEBUG';
   return '';
 }
 
@@ -59,7 +64,7 @@ export const HTTP_WARN_ACTIONS: ReadonlySet<string> = new Set([
   'forceconnectionclose',
 ]);
 
-/** spectrum_events `Status` → SeverityNumber (research §5.3); codes not listed fall back to `Event`. */
+/** spectrum_events `Status` → SeverityNumber; codes not listed fall back to `Event`. */
 export const SPECTRUM_STATUS_SEVERITY: ReadonlyMap<number, number> = new Map<number, number>([
   [0, 9],
   [200, 9],
@@ -122,16 +127,69 @@ function make(n: number, errorType: string | undefined): Severity {
   return { number: n, text: severityText(n), errorType };
 }
 
+function isPresent(value: JsonValue | undefined): boolean {
+  if (value === undefined || value === null || value === '') return false;
+  return !Array.isArray(value) || value.length > 0;
+}
+
+function sameValue(value: JsonValue, expected: SeverityValue): boolean {
+  if (typeof expected === 'string')
+    return typeof value === 'string' && value.toLowerCase() === expected.toLowerCase();
+  if (typeof expected === 'number') return asNumber(value) === expected;
+  return value === expected || (typeof value === 'string' && value === String(expected));
+}
+
+function matches(c: SeverityCase, value: JsonValue | undefined): boolean {
+  if (value === undefined || !isPresent(value)) return false;
+  if (c.is !== undefined && !c.is.some((e) => sameValue(value, e))) return false;
+  if (c.not?.some((e) => sameValue(value, e)) === true) return false;
+  if (c.prefix !== undefined) {
+    if (typeof value !== 'string') return false;
+    const lower = value.toLowerCase();
+    if (!c.prefix.some((p) => lower.startsWith(p.toLowerCase()))) return false;
+  }
+  if (c.range !== undefined) {
+    const n = asNumber(value);
+    if (n === undefined || n < c.range[0] || n > c.range[1]) return false;
+  }
+  return true;
+}
+
+function errorTypeOf(c: SeverityCase, value: JsonValue | undefined): string | undefined {
+  if (c.errorType === undefined) return undefined;
+  if (c.errorType !== 'value') return c.errorType;
+  return typeof value === 'string' || typeof value === 'number' || typeof value === 'bigint'
+    ? String(value)
+    : undefined;
+}
+
 /**
- * The severity of a record. `rule` is the compiled dataset's severity rule: `http_requests` (EdgeResponseStatus;
+ * A record's severity by a dataset's rule table: the first matching case; INFO (or the table's `otherwise`) when
+ * none matches but an outcome field is present; unspecified when the record carries no outcome at all.
+ */
+export function severityFromTable(table: SeverityTable, record: LogpushRecord): Severity {
+  for (const c of table.cases) {
+    const value = record[c.field];
+    if (matches(c, value)) return make(c.severity, errorTypeOf(c, value));
+  }
+  for (const field of table.outcome) {
+    if (isPresent(record[field])) return make(table.otherwise ?? 9, undefined);
+  }
+  return UNSPECIFIED;
+}
+
+/**
+ * The severity of a record. `rule` is the compiled dataset's severity rule: a rule table (other datasets, see
+ * {@link severityFromTable}), `http_requests` (EdgeResponseStatus;
  * without one, SecurityAction/WAFAction block or connection close is WARN), `firewall_events` (Action),
  * `spectrum_events` (Status, then Event), `status` (other datasets with an HTTP status: the http bands), `none`.
  */
 export function severityOf(
-  rule: 'http_requests' | 'firewall_events' | 'spectrum_events' | 'status' | 'none',
+  rule: 'http_requests' | 'firewall_events' | 'spectrum_events' | 'status' | 'none' | SeverityTable,
   record: LogpushRecord,
   attributes: Pick<AttributeBuilder, 'get'>,
 ): Severity {
+  if (typeof rule === 'object') return severityFromTable(rule, record);
   switch (rule) {
     case 'http_requests': {
       const status = asNumber(record.EdgeResponseStatus);

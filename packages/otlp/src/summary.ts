@@ -1,8 +1,10 @@
-// The default LogRecord body: a short, stable one-line summary per dataset (research §5.4).
+// The default LogRecord body: a short, stable one-line summary per dataset (docs/mapping.md, "Why: the body").
+// The seed datasets' formats are written out here; the other datasets' are data (`summary` in their tables).
 import type { AnyValue, JsonValue, LogpushRecord } from '@logpush-otel/pipeline';
 import { staticKeyId } from './attribute-builder.ts';
 import type { AttributeBuilder } from './attribute-builder.ts';
 import type { CompiledDataset } from './compile.ts';
+import type { SummaryPart } from './tables/index.ts';
 
 function text(value: JsonValue | AnyValue | undefined): string {
   if (value === undefined || value === null) return '';
@@ -41,7 +43,8 @@ const URL_FULL = staticKeyId('url.full');
  * http_requests: `GET https://example.com/a?b=1 200 cache=hit 5123B colo=SJC ray=8f1c2d3e4a5b6c7d`;
  * firewall_events: `block waf rule=<RuleID> GET example.com/wp-login.php ray=<RayID>`;
  * spectrum_events: `disconnect status=200 tcp 203.0.113.7:51234 -> 198.51.100.4:22 app=<id>`;
- * other datasets: the event name and a few identifying attributes as `key=value`.
+ * other datasets: their table's summary parts (`access login denied user@example.com app=... ip=...`); a dataset
+ * without any (unknown datasets): the event name and a few identifying attributes as `key=value`.
  */
 export function bodySummary(
   ds: CompiledDataset,
@@ -93,12 +96,49 @@ export function bodySummary(
       break;
     }
     default: {
+      if (ds.summary !== undefined) return partsSummary(ds.summary, r);
       out = join(out, ds.eventName !== '' ? ds.eventName : `cloudflare.${ds.datasetId}`);
       for (const [key, id] of GENERIC_KEYS) {
         const value = text(attributes.get(id));
         if (value !== '') out = join(out, `${key}=${value}`);
       }
     }
+  }
+  return out;
+}
+
+/** A field's value as summary text: scalars as they are, arrays of scalars joined with `,`. */
+function partText(value: JsonValue | undefined): string {
+  if (Array.isArray(value))
+    return value
+      .map((v) => text(v))
+      .filter((t) => t !== '')
+      .join(',');
+  return text(value);
+}
+
+/** A summary from a table's parts: literals, and values (or `label=value`) of the fields present. */
+export function partsSummary(parts: readonly SummaryPart[], r: LogpushRecord): string {
+  let out = '';
+  let pendingLiteral = '';
+  let afterValue = false;
+  for (const [i, part] of parts.entries()) {
+    if (typeof part === 'string') {
+      // The leading literal names the record; a later one (`->`) stands between two values, so it is written only
+      // when a value came before it and another follows.
+      if (i === 0) out = part;
+      else pendingLiteral = afterValue ? join(pendingLiteral, part) : '';
+      afterValue = false;
+      continue;
+    }
+    let value = partText(r[part.field]);
+    if (value === '') continue;
+    if (part.values !== undefined) value = part.values[value] ?? value;
+    if (part.lower === true) value = value.toLowerCase();
+    if (value === '') continue;
+    out = join(join(out, pendingLiteral), part.label === undefined ? value : `${part.label}=${value}`);
+    pendingLiteral = '';
+    afterValue = true;
   }
   return out;
 }

@@ -16,6 +16,7 @@ import {
 } from '../src/index.ts';
 import {
   OBSERVED,
+  FIXTURE_DATASETS,
   SEED_DATASETS,
   entryOf,
   fixtureEntries,
@@ -27,9 +28,10 @@ beforeAll(async () => {
   await loadOtlpProtos();
 });
 
-function mappedFixtures(): LogEntry[] {
+/** The mapped fixture records of every dataset (or of the given ones). */
+function mappedFixtures(datasets: readonly string[] = FIXTURE_DATASETS): LogEntry[] {
   const map = createMapper();
-  const entries = SEED_DATASETS.flatMap((d) => fixtureEntries(d));
+  const entries = datasets.flatMap((d) => fixtureEntries(d));
   for (const e of entries) map(e);
   return entries;
 }
@@ -89,7 +91,7 @@ describe('encodeLogsProto', () => {
   });
 
   it('groups records by resource: one ResourceLogs per dataset and zone, one ScopeLogs each', () => {
-    const decoded = decodeExportLogsRequest(encodeLogsProto(mappedFixtures())) as {
+    const decoded = decodeExportLogsRequest(encodeLogsProto(mappedFixtures(SEED_DATASETS))) as {
       resourceLogs: {
         resource: { attributes: { key: string; value: { stringValue?: string } }[] };
         scopeLogs: { scope: { name: string }; logRecords: unknown[] }[];

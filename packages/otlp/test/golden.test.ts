@@ -1,7 +1,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { createMapper, encodeLogsJson } from '../src/index.ts';
-import { SEED_DATASETS, fixtureEntries, fixtureLines } from './helpers.ts';
+import { FIXTURE_DATASETS, SEED_DATASETS, fixtureEntries, fixtureLines } from './helpers.ts';
 
 // Golden outputs: test/fixtures/<dataset>/expected.otlp.json is the OTLP/JSON request for records.ndjson (observed
 // time fixed), pretty-printed. Set UPDATE_GOLDEN=1 to rewrite them after an intended mapping change.
@@ -9,7 +9,7 @@ import { SEED_DATASETS, fixtureEntries, fixtureLines } from './helpers.ts';
 const GOLDEN_SCOPE = { name: '@logpush-otel/otlp', version: 'golden' };
 
 describe('golden OTLP/JSON output', () => {
-  for (const dataset of SEED_DATASETS) {
+  for (const dataset of FIXTURE_DATASETS) {
     it(`maps the ${dataset} fixtures to the expected OTLP/JSON request`, () => {
       const entries = fixtureEntries(dataset);
       const map = createMapper();

@@ -3,7 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { Double } from '@logpush-otel/pipeline';
 import type { AnyValue, Attributes, JsonValue, LogEntry, LogpushRecord } from '@logpush-otel/pipeline';
-import { getDataset, toUnixNano } from '@logpush-otel/schema';
+import { datasetIds, getDataset, toUnixNano } from '@logpush-otel/schema';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import type { Resource } from '@opentelemetry/resources';
 import type { ReadableLogRecord } from '@opentelemetry/sdk-logs';
@@ -56,6 +56,9 @@ export function fixtureEntries(dataset: string): LogEntry[] {
 }
 
 export const SEED_DATASETS = ['http_requests', 'firewall_events', 'spectrum_events'] as const;
+
+/** Every dataset of the catalogue has a fixture directory (`test/fixtures/<dataset id>/`), the seeds included. */
+export const FIXTURE_DATASETS: readonly string[] = datasetIds;
 
 type OfficialValue =
   string | number | boolean | Uint8Array | null | OfficialValue[] | { [k: string]: OfficialValue };

@@ -336,7 +336,7 @@ describe('attributes', () => {
     }
   });
 
-  it('maps other datasets generically: event name, semantic names, vendor keys', () => {
+  it('maps other datasets by their reviewed tables: event name, semantic names, shared keys, summary', () => {
     const entry = mapped('gateway_http', {
       Datetime: 1700000000000000000n,
       SourceIP: '10.0.0.1',
@@ -350,17 +350,16 @@ describe('attributes', () => {
     expect(entry.log?.eventName).toBe('cloudflare.gateway_http');
     expect(entry.log?.timeUnixNano).toBe(1700000000000000000n);
     expect(entry.log?.attributes).toEqual({
-      'source.address': '10.0.0.1',
+      'client.address': '10.0.0.1',
       'server.address': 'example.com',
       'http.request.method': 'GET',
       'http.response.status_code': 200,
       'url.full': 'https://example.com/',
       'user_agent.original': 'curl/8',
-      'cloudflare.gateway_http.policy_name': 'Allow all',
+      'cloudflare.gateway.policy.name': 'Allow all',
     });
-    expect(entry.log?.body).toBe(
-      'cloudflare.gateway_http http.request.method=GET url.full=https://example.com/ server.address=example.com http.response.status_code=200 source.address=10.0.0.1',
-    );
+    expect([entry.log?.severityNumber, entry.log?.severityText]).toEqual([9, 'INFO']);
+    expect(entry.log?.body).toBe('gateway http GET https://example.com/ 200 ip=10.0.0.1 policy=Allow all');
   });
 
   it('maps records of an unknown dataset under cloudflare.unknown', () => {

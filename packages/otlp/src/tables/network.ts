@@ -1,0 +1,343 @@
+// Network datasets: network analytics (DDoS and Magic Firewall samples), Magic Network Monitoring flows, Magic IDS
+// detections, Magic BGP and IPsec logs, DNS Firewall and the HTTP sinkhole. Packets and flows use source.* and
+// destination.*; DNS Firewall queries and sinkhole requests have a client. Rationale: docs/mapping.md.
+import { dropped, resource, sem, shared, time, v } from './types.ts';
+import type { DatasetTable } from './types.ts';
+
+const ACCOUNT_ID = 'account scope: one value per job';
+
+/** network_analytics_logs: one sampled packet seen by DDoS protection or Magic Firewall, with its verdict. */
+export const networkAnalyticsLogs: DatasetTable = {
+  datasetId: 'network_analytics_logs',
+  derive: [],
+  derived: [],
+  fields: [
+    v('AttackCampaignID'),
+    v('AttackID', { priority: 0 }),
+    v('AttackVector', { priority: 0 }),
+    v('ColoCity'),
+    shared('ColoCode', 'cloudflare.colo.code'),
+    v('ColoCountry', { notes: "the colo's country; geo.* describes the source" }),
+    v('ColoGeoHash'),
+    v('ColoName'),
+    time('Datetime'),
+    shared('DestinationASN', 'cloudflare.destination.asn'),
+    v('DestinationASNName'),
+    v('DestinationCountry'),
+    v('DestinationGeoHash'),
+    sem('DestinationPort', 'destination.port'),
+    v('Direction'),
+    ...['GREChecksum', 'GREEtherType', 'GREHeaderLength', 'GREKey', 'GRESequenceNumber', 'GREVersion'].map(
+      (f) => v(f),
+    ),
+    ...['ICMPChecksum', 'ICMPCode', 'ICMPType'].map((f) => v(f)),
+    sem('IPDestinationAddress', 'destination.address', { priority: 0, notes: 'a packet: destination.*' }),
+    v('IPDestinationSubnet'),
+    v('IPFragmentOffset'),
+    v('IPHeaderLength'),
+    v('IPMoreFragments'),
+    v('IPProtocol', { notes: 'IANA protocol number; the name is network.transport' }),
+    sem('IPProtocolName', 'network.transport', { convert: 'lower' }),
+    sem('IPSourceAddress', 'source.address', { priority: 0, notes: 'a packet: source.* (not client.*)' }),
+    v('IPSourceSubnet'),
+    v('IPTTL'),
+    v('IPTTLBuckets'),
+    v('IPTotalLength'),
+    v('IPTotalLengthBuckets'),
+    ...['IPv4Checksum', 'IPv4DSCP', 'IPv4DontFragment', 'IPv4ECN', 'IPv4Identification', 'IPv4Options'].map(
+      (f) => v(f),
+    ),
+    ...['IPv6DSCP', 'IPv6ECN', 'IPv6ExtensionHeaders', 'IPv6FlowLabel', 'IPv6Identification'].map((f) =>
+      v(f),
+    ),
+    v('MitigationReason', { priority: 0 }),
+    v('MitigationScope'),
+    v('MitigationSystem', { priority: 0 }),
+    v('Outcome', { priority: 0, notes: 'drives severity' }),
+    v('ProtocolState'),
+    sem('RuleID', 'security_rule.uuid'),
+    sem('RuleName', 'security_rule.name'),
+    v('RulesetID'),
+    v('RulesetOverrideID'),
+    v('SampleInterval'),
+    shared('SourceASN', 'cloudflare.source.asn'),
+    v('SourceASNName'),
+    sem('SourceCountry', 'geo.country.iso_code', { convert: 'upper', notes: 'of the source address' }),
+    v('SourceGeoHash'),
+    sem('SourcePort', 'source.port'),
+    ...[
+      'TCPAcknowledgementNumber',
+      'TCPChecksum',
+      'TCPDataOffset',
+      'TCPFlags',
+      'TCPFlagsString',
+      'TCPMSS',
+      'TCPOptions',
+      'TCPSACKBlocks',
+      'TCPSACKPermitted',
+      'TCPSequenceNumber',
+      'TCPTimestampECR',
+      'TCPTimestampValue',
+      'TCPUrgentPointer',
+      'TCPWindowScale',
+      'TCPWindowSize',
+      'UDPChecksum',
+      'UDPPayloadLength',
+    ].map((f) => v(f, { notes: 'packet header field: no semantic-convention key' })),
+    v('Verdict', { priority: 0 }),
+  ],
+  severity: {
+    cases: [
+      { field: 'Outcome', is: ['drop'], severity: 15, errorType: 'value' },
+      { field: 'Verdict', is: ['drop'], severity: 15 },
+    ],
+    outcome: ['Outcome', 'Verdict'],
+    summary: 'Outcome (or Verdict) drop → WARN 15: a mitigation or firewall detection; pass → INFO',
+  },
+  summary: [
+    'network',
+    { field: 'Outcome' },
+    { field: 'MitigationSystem' },
+    { field: 'AttackVector' },
+    { field: 'IPProtocolName', lower: true },
+    { field: 'IPSourceAddress' },
+    '->',
+    { field: 'IPDestinationAddress' },
+    { field: 'DestinationPort', label: 'port' },
+    { field: 'ColoCode', label: 'colo' },
+  ],
+};
+
+/** mnm_flow_logs: one NetFlow/sFlow/IPFIX record from a customer router (Magic Network Monitoring). */
+export const mnmFlowLogs: DatasetTable = {
+  datasetId: 'mnm_flow_logs',
+  derive: [],
+  derived: [],
+  fields: [
+    v('AWSVPCFlowJSON', { notes: 'JSON text, kept as a string' }),
+    v('Bits'),
+    shared('DestinationAS', 'cloudflare.destination.asn'),
+    sem('DestinationAddress', 'destination.address', { priority: 0 }),
+    sem('DestinationPort', 'destination.port'),
+    v('DeviceID', { notes: 'the exporting router, not a user device: not device.id' }),
+    v('EgressBits'),
+    v('EgressPackets'),
+    v('Ethertype'),
+    v('FlowProtocol', { notes: 'the export format (netflow, sflow...)' }),
+    time('FlowTimestamp'),
+    v('NumFlows'),
+    v('PacketID'),
+    v('Packets'),
+    v('Protocol', { notes: 'IANA protocol number' }),
+    v('RuleIDs', { notes: 'comma-separated text, kept as a string' }),
+    v('SampleRate'),
+    v('SampleRateType'),
+    v('SamplerAddress'),
+    shared('SourceAS', 'cloudflare.source.asn'),
+    sem('SourceAddress', 'source.address', { priority: 0, notes: 'a flow: source.*' }),
+    sem('SourcePort', 'source.port'),
+    v('TcpFlags'),
+    v('Timestamp', {
+      convert: 'timestamp',
+      notes: 'when Cloudflare received the flow; FlowTimestamp is the event',
+    }),
+  ],
+  noSeverity: 'a flow sample has no outcome',
+  summary: [
+    'flow',
+    { field: 'SourceAddress' },
+    '->',
+    { field: 'DestinationAddress' },
+    { field: 'DestinationPort', label: 'port' },
+    { field: 'Protocol', label: 'proto' },
+    { field: 'Packets', label: 'packets' },
+  ],
+};
+
+/** magic_ids_detections: a packet that matched an intrusion detection signature. */
+export const magicIdsDetections: DatasetTable = {
+  datasetId: 'magic_ids_detections',
+  derive: [],
+  derived: [],
+  fields: [
+    v('Action', { priority: 0, notes: 'drives severity' }),
+    v('ColoCity'),
+    shared('ColoCode', 'cloudflare.colo.code'),
+    sem('DestinationIP', 'destination.address', { priority: 0 }),
+    sem('DestinationPort', 'destination.port'),
+    sem('Protocol', 'network.transport', { convert: 'lower', drop: ['any'] }),
+    sem('SignatureID', 'security_rule.uuid', { convert: 'string', priority: 0 }),
+    sem('SignatureMessage', 'security_rule.description'),
+    sem('SignatureRevision', 'security_rule.version', { convert: 'string' }),
+    sem('SourceIP', 'source.address', { priority: 0, notes: 'a packet: source.*' }),
+    sem('SourcePort', 'source.port'),
+    time('Timestamp'),
+  ],
+  severity: {
+    cases: [
+      { field: 'Action', is: ['block'], severity: 15 },
+      { field: 'Action', is: ['pass'], severity: 13 },
+    ],
+    outcome: ['Action', 'SignatureID'],
+    otherwise: 13,
+    summary: 'every record is a detection → WARN (13 passed, 15 blocked)',
+  },
+  summary: [
+    'ids',
+    { field: 'Action' },
+    { field: 'SignatureMessage' },
+    { field: 'SignatureID', label: 'sid' },
+    { field: 'SourceIP' },
+    '->',
+    { field: 'DestinationIP' },
+    { field: 'DestinationPort', label: 'port' },
+  ],
+};
+
+/** magic_bgp_logs: a BGP message or state change on a Magic tunnel's session. */
+export const magicBgpLogs: DatasetTable = {
+  datasetId: 'magic_bgp_logs',
+  derive: [],
+  derived: [],
+  fields: [
+    v('Direction', { notes: 'empty for local events' }),
+    v('EventData', { priority: 4, notes: 'flattened' }),
+    v('EventKind', { priority: 0, notes: 'drives severity' }),
+    time('EventTimestamp'),
+    shared('TunnelID', 'cloudflare.tunnel.id'),
+    shared('TunnelName', 'cloudflare.tunnel.name'),
+  ],
+  severity: {
+    cases: [
+      { field: 'EventKind', is: ['tcp_handshake_failed'], severity: 17, errorType: 'value' },
+      {
+        field: 'EventKind',
+        is: ['notification_message', 'stale_path_timer_expired'],
+        severity: 13,
+        errorType: 'value',
+      },
+    ],
+    outcome: ['EventKind'],
+    summary:
+      'EventKind tcp_handshake_failed → ERROR; notification_message, stale_path_timer_expired → WARN; others INFO',
+  },
+  summary: ['bgp', { field: 'EventKind' }, { field: 'Direction' }, { field: 'TunnelName', label: 'tunnel' }],
+};
+
+/** ipsec_logs: a log line of an IPsec tunnel's key exchange, with its own level. */
+export const ipsecLogs: DatasetTable = {
+  datasetId: 'ipsec_logs',
+  derive: [],
+  derived: [],
+  fields: [
+    v('Level', { priority: 0, notes: 'native level: drives severity (never an attribute named `level`)' }),
+    sem('LocalIP', 'network.local.address', { notes: "Cloudflare's end of the tunnel" }),
+    sem('LocalPort', 'network.local.port'),
+    v('Message', { priority: 0 }),
+    sem('RemoteIP', 'network.peer.address', { priority: 0, notes: "the customer's end of the tunnel" }),
+    sem('RemotePort', 'network.peer.port'),
+    time('Timestamp'),
+  ],
+  severity: {
+    cases: [
+      { field: 'Level', is: ['fatal', 'critical', 'crit'], severity: 21 },
+      { field: 'Level', is: ['error', 'err'], severity: 17 },
+      { field: 'Level', is: ['warn', 'warning'], severity: 13 },
+      { field: 'Level', is: ['info', 'notice'], severity: 9 },
+      { field: 'Level', is: ['debug', 'trace'], severity: 5 },
+    ],
+    outcome: ['Level'],
+    summary: 'the native Level: fatal → FATAL, error → ERROR, warn → WARN, info → INFO, debug → DEBUG',
+  },
+  summary: [
+    'ipsec',
+    { field: 'Level', lower: true },
+    { field: 'RemoteIP', label: 'peer' },
+    { field: 'Message' },
+  ],
+};
+
+/** dns_firewall_logs: one query a resolver sent to a DNS Firewall cluster. */
+export const dnsFirewallLogs: DatasetTable = {
+  datasetId: 'dns_firewall_logs',
+  derive: [],
+  derived: [],
+  fields: [
+    v('ClientResponseCode', { priority: 0, notes: 'numeric DNS RCODE returned; drives severity' }),
+    v('ClusterID'),
+    shared('ColoCode', 'cloudflare.colo.code'),
+    v('EDNSSubnet'),
+    v('EDNSSubnetLength'),
+    v('QueryDO'),
+    sem('QueryName', 'dns.question.name', { priority: 0 }),
+    v('QueryRD'),
+    v('QuerySize'),
+    v('QueryTCP'),
+    v('QueryType', { notes: 'numeric RR type' }),
+    v('ResponseCached'),
+    v('ResponseCachedStale'),
+    v('ResponseReason'),
+    sem('SourceIP', 'client.address', { priority: 0, notes: 'the resolver that asked: client.*' }),
+    time('Timestamp'),
+    sem('UpstreamIP', 'network.peer.address', { notes: 'the upstream server DNS Firewall asked' }),
+    v('UpstreamResponseCode'),
+    v('UpstreamResponseTimeMs'),
+  ],
+  severity: {
+    cases: [
+      { field: 'ClientResponseCode', is: [2], severity: 17, errorType: 'SERVFAIL' },
+      { field: 'ClientResponseCode', is: [5], severity: 13, errorType: 'REFUSED' },
+      { field: 'ClientResponseCode', range: [1, 23], not: [3], severity: 13, errorType: 'value' },
+    ],
+    outcome: ['ClientResponseCode'],
+    summary:
+      'ClientResponseCode 2 SERVFAIL → ERROR; 5 REFUSED and other non-zero codes except NXDOMAIN → WARN; 0, 3 → INFO',
+  },
+  summary: [
+    'dns firewall',
+    { field: 'QueryName' },
+    { field: 'QueryType', label: 'type' },
+    { field: 'ClientResponseCode', label: 'rcode' },
+    { field: 'ResponseReason' },
+    { field: 'SourceIP', label: 'client' },
+  ],
+};
+
+/** sinkhole_http_logs: an HTTP request that reached a Cloudflare sinkhole (an infected or misdirected client). */
+export const sinkholeHttpLogs: DatasetTable = {
+  datasetId: 'sinkhole_http_logs',
+  derive: [],
+  derived: [],
+  fields: [
+    resource('AccountID', 'cloudflare.account.id', ACCOUNT_ID),
+    v('Body', { notes: 'the request body as text' }),
+    sem('BodyLength', 'http.request.body.size'),
+    sem('DestAddr', 'network.local.address', { notes: "the sinkhole's own address (it is the server)" }),
+    v('Headers', { notes: 'newline-separated `name: value` text, kept as one string' }),
+    sem('Host', 'server.address', { priority: 0 }),
+    sem('Method', 'http.request.method', { convert: 'method', priority: 0 }),
+    dropped('Password', 'a credential the client sent to the sinkhole: never exported'),
+    v('R2Path', { notes: 'where the full request is stored' }),
+    sem('Referrer', 'http.request.header.referer', { convert: 'header' }),
+    v('SinkholeID'),
+    sem('SrcAddr', 'client.address', { priority: 0, notes: 'the client that reached the sinkhole' }),
+    time('Timestamp'),
+    v('URI', { notes: 'path and query as sent (url.full is the whole URL)' }),
+    sem('URL', 'url.full', { priority: 0 }),
+    sem('UserAgent', 'user_agent.original'),
+    v('Username', { notes: 'a name the client sent to the sinkhole, not one of your users: not user.name' }),
+  ],
+  severity: {
+    cases: [],
+    outcome: ['SinkholeID', 'SrcAddr', 'URL'],
+    otherwise: 13,
+    summary: 'every request reaching a sinkhole points at a compromised or misconfigured client → WARN',
+  },
+  summary: [
+    'sinkhole',
+    { field: 'Method' },
+    { field: 'URL' },
+    { field: 'SrcAddr', label: 'client' },
+    { field: 'UserAgent', label: 'ua' },
+  ],
+};
