@@ -50,7 +50,8 @@ export class ConfigurationError extends Error {}
 function positiveInt(name: string, value: string | undefined, fallback: number): number {
   if (value === undefined || value === '') return fallback;
   const n = Number(value);
-  if (!Number.isInteger(n) || n < 1) throw new ConfigurationError(`${name} must be a positive integer; got ${value}`);
+  if (!Number.isInteger(n) || n < 1)
+    throw new ConfigurationError(`${name} must be a positive integer; got ${value}`);
   return n;
 }
 
@@ -101,7 +102,8 @@ export function readSettings(env: Env): Settings {
   if (env.MAPPING_PROFILE !== undefined && env.MAPPING_PROFILE !== '') {
     mapping.profile = env.MAPPING_PROFILE as NonNullable<MappingOptions['profile']>;
   }
-  if (env.BODY !== undefined && env.BODY !== '') mapping.body = env.BODY as NonNullable<MappingOptions['body']>;
+  if (env.BODY !== undefined && env.BODY !== '')
+    mapping.body = env.BODY as NonNullable<MappingOptions['body']>;
   if (env.RECORD_UID === 'true') mapping.recordUid = true;
   try {
     createMapper(mapping);

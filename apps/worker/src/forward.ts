@@ -34,7 +34,11 @@ function isRetryableStatus(status: number): boolean {
 }
 
 /** POSTs one encoded request (`records` LogRecords) and classifies the answer. Never throws. */
-export async function sendLogs(settings: Settings, message: Uint8Array, records: number): Promise<SendResult> {
+export async function sendLogs(
+  settings: Settings,
+  message: Uint8Array,
+  records: number,
+): Promise<SendResult> {
   let response: Response;
   try {
     const body = await gzip(message);
@@ -61,7 +65,12 @@ export async function sendLogs(settings: Settings, message: Uint8Array, records:
       return { ok: true, records, rejected: partial.rejectedLogRecords, message: partial.errorMessage };
     } catch (error) {
       // Accepted (2xx) with a body that is no ExportLogsServiceResponse: delivered, but say so.
-      return { ok: true, records, rejected: 0, message: error instanceof Error ? error.message : String(error) };
+      return {
+        ok: true,
+        records,
+        rejected: 0,
+        message: error instanceof Error ? error.message : String(error),
+      };
     }
   }
   const text = new TextDecoder().decode(answer.subarray(0, 300));

@@ -36,6 +36,7 @@ async function handle(request: Request, env: Env): Promise<Response> {
   } catch (error) {
     if (!(error instanceof ConfigurationError)) throw error;
     console.error(JSON.stringify({ msg: 'configuration error', error: error.message }));
+    await request.body?.cancel();
     return json(
       503,
       { error: `the Worker is not configured: ${error.message}` },

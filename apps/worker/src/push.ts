@@ -165,7 +165,13 @@ export async function processPush(
     if (report.rejected <= MAX_LOGGED_REJECTIONS) {
       console.warn(JSON.stringify({ msg: 'rejected line', dataset, error: text, excerpt: e.excerpt }));
     }
-    const line = JSON.stringify({ line: e.line, offset: e.offset, code: e.code, reason: e.reason, raw: e.raw });
+    const line = JSON.stringify({
+      line: e.line,
+      offset: e.offset,
+      code: e.code,
+      reason: e.reason,
+      raw: e.raw,
+    });
     if (deadLetterBucket !== undefined && deadLetterBytes + line.length <= MAX_DEAD_LETTER_BYTES) {
       deadLetters.push(line);
       deadLetterBytes += line.length + 1;
@@ -185,7 +191,11 @@ export async function processPush(
       const observed = BigInt(Date.now()) * 1_000_000n;
       for (const r of next.value) {
         if (!r.ok) {
-          if (r.error.code === 'truncated-gzip' || r.error.code === 'corrupt-gzip' || r.error.code === 'read-error')
+          if (
+            r.error.code === 'truncated-gzip' ||
+            r.error.code === 'corrupt-gzip' ||
+            r.error.code === 'read-error'
+          )
             report.error = `the body could not be read: ${r.error.reason}`;
           reject(r.error);
           continue;
@@ -231,7 +241,7 @@ export async function processPush(
     }
   }
 
-  const f = failure as Extract<SendResult, { ok: false }> | undefined;
+  const f = failure;
   let status = 200;
   let retryAfter: number | undefined;
   if (f !== undefined) {

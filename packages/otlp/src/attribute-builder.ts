@@ -71,7 +71,9 @@ function compileShape(keys: readonly string[]): (values: readonly AnyValue[]) =>
   let create: (values: readonly AnyValue[]) => Attributes;
   try {
     // eslint-disable-next-line @typescript-eslint/no-implied-eval -- generated from JSON-escaped keys only
-    create = new Function('v', `return {${members.join(',')}};`) as (values: readonly AnyValue[]) => Attributes;
+    create = new Function('v', `return {${members.join(',')}};`) as (
+      values: readonly AnyValue[],
+    ) => Attributes;
   } catch {
     // Allowed when the probe ran but not now: workerd permits code generation while a Worker's modules load
     // and forbids it while a request is handled. From here on every shape takes the portable path.

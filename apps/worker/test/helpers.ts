@@ -1,0 +1,86 @@
+// Runs the bundled Worker (dist/worker.js, as `wrangler deploy` uploads it) in workerd through Miniflare, and
+// maps Logpush lines in Node the way the sidecar does, for comparison.
+import { Miniflare } from 'miniflare';
+import { Double } from '@logpush-otel/pipeline';
+import type { AnyValue, LogEntry } from '@logpush-otel/pipeline';
+import { createMapper } from '@logpush-otel/otlp';
+import type { MappingOptions } from '@logpush-otel/otlp';
+import { parseLine } from '@logpush-otel/parser';
+import type { DecodedValue } from '@logpush-otel/testdata/otlp-receiver';
+import { bundlePath } from '../scripts/build.ts';
+
+/** The compatibility settings of wrangler.jsonc. */
+export const COMPATIBILITY_DATE = '2026-04-01';
+export const COMPATIBILITY_FLAGS = ['nodejs_compat'];
+
+/** Starts the bundle in workerd with these bindings; `dispose()` when done. */
+export async function startWorker(bindings: Record<string, string>): Promise<Miniflare> {
+  const mf = new Miniflare({
+    modules: true,
+    scriptPath: bundlePath,
+    compatibilityDate: COMPATIBILITY_DATE,
+    compatibilityFlags: COMPATIBILITY_FLAGS,
+    bindings,
+  });
+  await mf.ready;
+  return mf;
+}
+
+/** A mapped value in the form the loopback receiver decodes it (ints as bigint, doubles as number). */
+export function decodedForm(value: AnyValue): DecodedValue {
+  if (typeof value === 'number') return Number.isInteger(value) ? BigInt(value) : value;
+  if (value instanceof Double) return value.value;
+  if (Array.isArray(value)) return value.map(decodedForm);
+  if (value !== null && typeof value === 'object' && !(value instanceof Uint8Array)) {
+    const out: Record<string, DecodedValue> = {};
+    for (const [k, v] of Object.entries(value)) out[k] = decodedForm(v);
+    return out;
+  }
+  return value;
+}
+
+/** What a record must look like at the backend: the fields that do not depend on when it was read. */
+export interface ExpectedRecord {
+  timeUnixNano: bigint;
+  severityNumber: number;
+  severityText: string;
+  body: DecodedValue | undefined;
+  eventName: string;
+  attributes: Record<string, DecodedValue>;
+  resource: Record<string, DecodedValue>;
+}
+
+/** Maps NDJSON lines in Node with the sidecar's mapper. */
+export function mapInNode(lines: readonly string[], options: MappingOptions = {}): ExpectedRecord[] {
+  const map = createMapper(options);
+  return lines.map((line, i) => {
+    const r = parseLine(line, { line: i + 1 });
+    if (!r.ok) throw new Error(r.error.message);
+    const entry: LogEntry = {
+      dataset: r.dataset,
+      record: r.record,
+      timeUnixNano: r.timeUnixNano,
+      observedUnixNano: 1n,
+      raw: r.raw,
+      position: { source: 'test', line: i + 1, offset: 0 },
+      attributes: {},
+    };
+    map(entry);
+    const log = entry.log;
+    if (log === undefined || entry.resource === undefined) throw new Error('not mapped');
+    return {
+      timeUnixNano: log.timeUnixNano ?? 0n,
+      severityNumber: log.severityNumber,
+      severityText: log.severityText,
+      body: decodedForm(log.body),
+      eventName: log.eventName,
+      attributes: decodedForm(log.attributes) as Record<string, DecodedValue>,
+      resource: decodedForm(entry.resource.attributes) as Record<string, DecodedValue>,
+    };
+  });
+}
+
+/** Sort key for comparing record lists regardless of request order. */
+export function recordKey(r: { timeUnixNano: bigint; body: DecodedValue | undefined }): string {
+  return `${r.timeUnixNano}|${typeof r.body === 'string' ? r.body : ''}`;
+}
