@@ -5,6 +5,8 @@ import { logs } from '@opentelemetry/api';
 import type { HrTime, LogRecord, Logger } from '@opentelemetry/api';
 import { Double } from '@logpush-otel/pipeline';
 import type { AnyValue, Attributes, LogEntry, LogpushRecord, ResourceData } from '@logpush-otel/pipeline';
+import { getDataset, toUnixNano } from '@logpush-otel/schema';
+import type { TimeUnit } from '@logpush-otel/schema';
 import { createMapper } from './mapper.ts';
 import type { MappingOptions } from './mapper.ts';
 import { defaultScope } from './scope.ts';
@@ -90,9 +92,28 @@ export function toOtelLogRecord(entry: LogEntry): LogRecord {
   return record;
 }
 
+const TIME_UNITS: ReadonlySet<string> = new Set(['nanoseconds', 'microseconds', 'milliseconds', 'seconds']);
+
+/** The event time of a record from its dataset's time field (undefined when absent or unreadable). */
+function recordTime(dataset: string, record: LogpushRecord): bigint | undefined {
+  const schema = getDataset(dataset);
+  if (schema === undefined) return undefined;
+  const value = record[schema.timestampField];
+  if (value === undefined || value === null || value === '') return undefined;
+  const unit = schema.fieldsByName.get(schema.timestampField)?.unit;
+  try {
+    return toUnixNano(value, unit !== undefined && TIME_UNITS.has(unit) ? (unit as TimeUnit) : undefined);
+  } catch {
+    return undefined;
+  }
+}
+
 /** Optional per-record inputs of the function made by {@link createOtelLogRecordMapper}. */
 export interface OtelRecordInit {
-  /** Event time in unix nanoseconds; default: read from the dataset's time field, as the sidecar does. */
+  /**
+   * Event time in unix nanoseconds (`timeUnixNano` of a parser result); default: read from the dataset's time
+   * field (`EdgeStartTimestamp`, `Datetime`...), as the parser does.
+   */
   timeUnixNano?: bigint;
   /** Observed time in unix nanoseconds; default: now (millisecond precision). */
   observedUnixNano?: bigint;
@@ -124,7 +145,7 @@ export function createOtelLogRecordMapper(
     const entry: LogEntry = {
       dataset,
       record,
-      timeUnixNano: init.timeUnixNano,
+      timeUnixNano: init.timeUnixNano ?? recordTime(dataset, record),
       observedUnixNano: init.observedUnixNano ?? BigInt(Date.now()) * 1_000_000n,
       raw: init.raw ?? '',
       position: { source: 'otel-sdk', line: ++line, offset: 0 },
