@@ -114,7 +114,7 @@ export interface OtelRecordInit {
    * Event time in unix nanoseconds (`timeUnixNano` of a parser result); default: read from the dataset's time
    * field (`EdgeStartTimestamp`, `Datetime`...), as the parser does.
    */
-  timeUnixNano?: bigint;
+  timeUnixNano?: bigint | undefined;
   /** Observed time in unix nanoseconds; default: now (millisecond precision). */
   observedUnixNano?: bigint;
   /** The original line, for `body: 'original'` and `recordUid`. */
