@@ -1,5 +1,6 @@
 // Runs the bundled Worker (dist/worker.js, as `wrangler deploy` uploads it) in workerd through Miniflare, and
 // maps Logpush lines in Node the way the sidecar does, for comparison.
+import { readFileSync } from 'node:fs';
 import { Miniflare } from 'miniflare';
 import { Double } from '@logpush-otel/pipeline';
 import type { AnyValue, LogEntry } from '@logpush-otel/pipeline';
@@ -9,17 +10,22 @@ import { parseLine } from '@logpush-otel/parser';
 import type { DecodedValue } from '@logpush-otel/testdata/otlp-receiver';
 import { bundlePath } from '../scripts/build.ts';
 
-/** The compatibility settings of wrangler.jsonc. */
-export const COMPATIBILITY_DATE = '2026-04-01';
-export const COMPATIBILITY_FLAGS = ['nodejs_compat'];
+/** wrangler.jsonc (its comments are whole lines; trailing commas allowed), for the Worker's settings. */
+const wrangler = JSON.parse(
+  readFileSync(new URL('../wrangler.jsonc', import.meta.url), 'utf8')
+    .split('\n')
+    .filter((line) => !line.trimStart().startsWith('//'))
+    .join('\n')
+    .replace(/,(\s*[}\]])/g, '$1'),
+) as { compatibility_date: string; compatibility_flags: string[] };
 
-/** Starts the bundle in workerd with these bindings; `dispose()` when done. */
+/** Starts the bundle in workerd with wrangler.jsonc's compatibility settings and these bindings. */
 export async function startWorker(bindings: Record<string, string>): Promise<Miniflare> {
   const mf = new Miniflare({
     modules: true,
     scriptPath: bundlePath,
-    compatibilityDate: COMPATIBILITY_DATE,
-    compatibilityFlags: COMPATIBILITY_FLAGS,
+    compatibilityDate: wrangler.compatibility_date,
+    compatibilityFlags: wrangler.compatibility_flags,
     bindings,
   });
   await mf.ready;
