@@ -1,6 +1,7 @@
 // Runs the bundled Worker (dist/worker.js, as `wrangler deploy` uploads it) in workerd through Miniflare, and
 // maps Logpush lines in Node the way the sidecar does, for comparison.
 import { readFileSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { Miniflare } from 'miniflare';
 import { Double } from '@logpush-otel/pipeline';
 import type { AnyValue, LogEntry } from '@logpush-otel/pipeline';
@@ -24,6 +25,8 @@ export async function startWorker(bindings: Record<string, string>): Promise<Min
   const mf = new Miniflare({
     modules: true,
     scriptPath: bundlePath,
+    // Module names are paths relative to this root (workerd refuses `..`, e.g. when run from another workspace).
+    modulesRoot: dirname(bundlePath),
     compatibilityDate: wrangler.compatibility_date,
     compatibilityFlags: wrangler.compatibility_flags,
     bindings,
@@ -86,7 +89,27 @@ export function mapInNode(lines: readonly string[], options: MappingOptions = {}
   });
 }
 
-/** Sort key for comparing record lists regardless of request order. */
-export function recordKey(r: { timeUnixNano: bigint; body: DecodedValue | undefined }): string {
-  return `${r.timeUnixNano}|${typeof r.body === 'string' ? r.body : ''}`;
+/** The fields of {@link ExpectedRecord} picked from a received record. */
+export function expectedShape(r: ExpectedRecord): ExpectedRecord {
+  return {
+    timeUnixNano: r.timeUnixNano,
+    severityNumber: r.severityNumber,
+    severityText: r.severityText,
+    body: r.body,
+    eventName: r.eventName,
+    attributes: r.attributes,
+    resource: r.resource,
+  };
+}
+
+function text(value: unknown): string {
+  return JSON.stringify(value, (_k, v: unknown) => (typeof v === 'bigint' ? `${v}n` : v)) ?? 'undefined';
+}
+
+/** Sorted by every field: two lists holding the same records give equal lists, whatever their order. */
+export function sortedRecords(list: readonly ExpectedRecord[]): ExpectedRecord[] {
+  return list
+    .map((r) => ({ r: expectedShape(r), k: text(expectedShape(r)) }))
+    .sort((a, b) => (a.k < b.k ? -1 : a.k > b.k ? 1 : 0))
+    .map(({ r }) => r);
 }
