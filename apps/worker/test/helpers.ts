@@ -21,7 +21,10 @@ const wrangler = JSON.parse(
 ) as { compatibility_date: string; compatibility_flags: string[] };
 
 /** Starts the bundle in workerd with wrangler.jsonc's compatibility settings and these bindings. */
-export async function startWorker(bindings: Record<string, string>): Promise<Miniflare> {
+export async function startWorker(
+  bindings: Record<string, string>,
+  options: { r2Buckets?: string[] } = {},
+): Promise<Miniflare> {
   const mf = new Miniflare({
     modules: true,
     scriptPath: bundlePath,
@@ -30,6 +33,7 @@ export async function startWorker(bindings: Record<string, string>): Promise<Min
     compatibilityDate: wrangler.compatibility_date,
     compatibilityFlags: wrangler.compatibility_flags,
     bindings,
+    ...(options.r2Buckets === undefined ? {} : { r2Buckets: options.r2Buckets }),
   });
   await mf.ready;
   return mf;
