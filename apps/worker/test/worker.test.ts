@@ -91,9 +91,11 @@ describe('a push of every seed dataset', () => {
 
 describe('Logpush contract', () => {
   it("answers Cloudflare's validation push 2xx without forwarding it", async () => {
-    const { status, report } = await push(gzipSync('{"content":"tests"}'));
-    expect(status).toBe(200);
-    expect(report).toMatchObject({ validation: true, records: 0, requests: 0 });
+    for (const path of ['/', '/http_requests']) {
+      const { status, report } = await push(gzipSync('{"content":"tests"}'), { path });
+      expect(status).toBe(200);
+      expect(report).toMatchObject({ validation: true, records: 0, requests: 0, rejected: 0 });
+    }
     expect(receiver.requests).toHaveLength(0);
   });
 
