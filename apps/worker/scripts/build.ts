@@ -3,7 +3,7 @@
 //
 //   node scripts/build.ts   build, print the bundle size (`wrangler deploy` runs it first, see wrangler.jsonc)
 import { readFileSync, statSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import { build } from 'esbuild';
 import type { Plugin } from 'esbuild';
@@ -19,7 +19,7 @@ const scopeFromPackageJson: Plugin = {
   name: 'otlp-scope-at-build-time',
   setup(b) {
     b.onLoad({ filter: /[\\/]packages[\\/]otlp[\\/]src[\\/]scope\.ts$/ }, (args) => {
-      const pkg = JSON.parse(readFileSync(new URL('../package.json', `file://${args.path}`), 'utf8')) as {
+      const pkg = JSON.parse(readFileSync(new URL('../package.json', pathToFileURL(args.path)), 'utf8')) as {
         name: string;
         version: string;
       };

@@ -3,6 +3,7 @@
 import { gzipSync } from 'node:zlib';
 import type { Miniflare } from 'miniflare';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { defaultScope } from '@logpush-otel/otlp';
 import { generateRecords, seedDatasets } from '@logpush-otel/testdata/generator';
 import { startOtlpReceiver } from '@logpush-otel/testdata/otlp-receiver';
 import type { OtlpReceiver } from '@logpush-otel/testdata/otlp-receiver';
@@ -74,7 +75,11 @@ describe('a push of every seed dataset', () => {
       expect(receiver.requests[0]?.headers['x-team']).toBe('edge');
 
       const received = receiver.records();
-      for (const r of received) expect(r.observedTimeUnixNano).toBeGreaterThan(0n);
+      for (const r of received) {
+        expect(r.observedTimeUnixNano).toBeGreaterThan(0n);
+        // The scope the sidecar sends (the build puts the package's name and version into the bundle).
+        expect(r.scope).toEqual(defaultScope);
+      }
       expect(sortedRecords(received)).toEqual(sortedRecords(mapInNode(lines)));
     });
   }
