@@ -68,10 +68,18 @@ function compileShape(keys: readonly string[]): (values: readonly AnyValue[]) =>
     const literal = JSON.stringify(k);
     return `${k === '__proto__' ? `[${literal}]` : literal}: v[${i}] ?? null`;
   });
-  // eslint-disable-next-line @typescript-eslint/no-implied-eval -- generated from JSON-escaped keys only
-  const create = new Function('v', `return {${members.join(',')}};`) as (
-    values: readonly AnyValue[],
-  ) => Attributes;
+  let create: (values: readonly AnyValue[]) => Attributes;
+  try {
+    // eslint-disable-next-line @typescript-eslint/no-implied-eval -- generated from JSON-escaped keys only
+    create = new Function('v', `return {${members.join(',')}};`) as (
+      values: readonly AnyValue[],
+    ) => Attributes;
+  } catch {
+    // Allowed when the probe ran but not now: workerd permits code generation while a Worker's modules load
+    // and forbids it while a request is handled. From here on every shape takes the portable path.
+    canCompile = false;
+    return (values) => createOnce(keys, values);
+  }
   // Generalise every field's representation once (double, then string), so that the objects' fields hold any
   // value type without unboxed-double fields (reading those allocates) or later map deprecations.
   create(keys.map(() => 0.5));
@@ -80,9 +88,10 @@ function compileShape(keys: readonly string[]): (values: readonly AnyValue[]) =>
 }
 /**
  * Whether this runtime allows `new Function` (Cloudflare Workers and pages with a strict CSP forbid code
- * generation); without it every shape takes the slower {@link createOnce} path, with the same result.
+ * generation); without it every shape takes the slower {@link createOnce} path, with the same result. Set to false
+ * by {@link compileShape} when code generation fails later (workerd allows it only while modules load).
  */
-const canCompile = ((): boolean => {
+let canCompile = ((): boolean => {
   try {
     // eslint-disable-next-line @typescript-eslint/no-implied-eval -- a constant probe
     return (new Function('return 1') as () => number)() === 1;

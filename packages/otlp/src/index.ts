@@ -30,3 +30,13 @@ export type {
 export { Action, compileDataset, ruleKeys } from './compile.ts';
 export type { ActionCode, CompiledDataset, Rule } from './compile.ts';
 export { lokiNormalise, snakeCase, vendorKey } from './keys.ts';
+export {
+  createOtelLogRecordMapper,
+  emitLogRecords,
+  getLogpushLogger,
+  toHrTime,
+  toOtelAnyValue,
+  toOtelAttributes,
+  toOtelLogRecord,
+} from './otel-sdk.ts';
+export type { EmitOptions, OtelMappedRecord, OtelRecordInit } from './otel-sdk.ts';
