@@ -1,7 +1,7 @@
 // One Logpush push, streamed: body → (gunzip) → parser → mapping → OTLP requests of bounded size, at most two in
 // flight. Only a bounded slice of the batch is held as objects at any time.
 import { createMapper, encodeLogsProto } from '@logpush-otel/otlp';
-import { isGzip, parseBatches } from '@logpush-otel/parser';
+import { detectInput, parseBatches } from '@logpush-otel/parser';
 import type { ParseError, ParseOk, ParseSummary } from '@logpush-otel/parser';
 import type { LogEntry } from '@logpush-otel/pipeline';
 import type { DeadLetterBucket, Settings } from './config.ts';
@@ -77,7 +77,7 @@ export async function* decompressed(body: ReadableStream<Uint8Array>): AsyncGene
       return source.cancel(reason);
     },
   });
-  const stream = isGzip(first) ? raw.pipeThrough(new DecompressionStream('gzip')) : raw;
+  const stream = detectInput(first).gzip ? raw.pipeThrough(new DecompressionStream('gzip')) : raw;
   const reader = stream.getReader();
   let finished = false;
   try {

@@ -8,7 +8,7 @@ import type { AnyValue, Attributes, LogEntry, LogpushRecord, ResourceData } from
 import { getDataset, toUnixNano } from '@logpush-otel/schema';
 import type { TimeUnit } from '@logpush-otel/schema';
 import { createMapper } from './mapper.ts';
-import type { MappingOptions } from './mapper.ts';
+import type { MappingOptions } from './options.ts';
 import { defaultScope } from './scope.ts';
 
 const NANOS_PER_SECOND = 1_000_000_000n;
