@@ -162,13 +162,17 @@ export class RequestHandler {
       for await (const chunk of req as AsyncIterable<Buffer>) {
         wire += chunk.length;
         this.#telemetry.bytesIn(chunk.length);
-        if (wire > c.max_body_bytes) {
+        if (refusal === undefined && wire > c.max_body_bytes) {
           refusal = new Refusal(
             413,
             'body-too-large',
             `the body is larger than max_body_bytes (${c.max_body_bytes})`,
           );
-          break;
+          // Answer at once and close the connection rather than read an unbounded body.
+          check.abort();
+          res.setHeader('connection', 'close');
+          this.#refuse(res, refusal, req, requestId);
+          res.once('finish', () => req.destroy());
         }
         if (refusal !== undefined) continue; // read the rest so the client sees the answer
         try {
@@ -179,6 +183,7 @@ export class RequestHandler {
           check.abort();
         }
       }
+      clearTimeout(timer);
       if (refusal === undefined) {
         const verdict = await check.end();
         if (verdict.validation) {
@@ -209,23 +214,24 @@ export class RequestHandler {
       check.abort();
       if (body !== undefined) await body.discard().catch(() => undefined);
     }
-    if (refusal.reason === 'body-too-large') res.setHeader('connection', 'close');
-    if (req.destroyed && refusal.reason === 'body-timeout') {
+    if (refusal.reason === 'body-timeout') {
       res.destroy();
       return;
     }
-    if (req.destroyed || res.destroyed) {
-      if (refusal.reason !== 'body-timeout')
-        this.#telemetry.refused(
-          'client-aborted',
-          0,
-          'the client closed the connection before the end of the body',
-          {
-            requestId,
-          },
-        );
+    if (res.headersSent) return; // answered already (body-too-large)
+    if (refusal.reason === 'client-aborted' || req.socket.destroyed) {
+      this.#telemetry.refused(
+        'client-aborted',
+        0,
+        'the client closed the connection before the end of the body',
+        {
+          requestId,
+        },
+      );
       return;
     }
+    // The body was not read to its end (the sink failed first): do not read the rest.
+    if (!req.complete) res.setHeader('connection', 'close');
     this.#refuse(res, refusal, req, requestId);
   }
 

@@ -67,6 +67,7 @@ class SpoolSink implements BodySink {
           // A plain body whose last line has no terminator: add one, so the reader takes the line at once.
           if (!verdict.gzip && !verdict.endsWithNewline) await writer.write(Buffer.from('\n'));
           await writer.seal();
+          await spool.folder(dataset);
           await this.#readers.ensure(this.#host(), dataset);
           await spool.commit(writer, dataset, verdict.gzip, Date.now());
         } finally {

@@ -160,6 +160,11 @@ export class Spool {
     return new SpoolWriter(requestId, handle, path);
   }
 
+  /** Creates the folder of a dataset (owner-only, its creation fsynced); a no-op when it exists. */
+  async folder(name: string): Promise<void> {
+    if (await privateDir(join(this.dir, name))) await syncDir(this.dir);
+  }
+
   /** Counts bytes being received against the bound (negative to release). */
   receiving(delta: number): void {
     this.#receiving += delta;
