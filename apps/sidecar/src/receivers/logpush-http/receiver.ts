@@ -141,7 +141,13 @@ export class LogpushHttpReceiver implements Receiver {
           bytes: this.#spool.bytes,
         });
     }
-    this.#listener = await listen(this.#config, this.#handler.handle, this.#settings.logger, this.#component);
+    this.#listener = await listen(
+      this.#config,
+      this.#handler.handle,
+      this.#settings.logger,
+      this.#component,
+      (reason, message) => this.#telemetry.refused(reason, reason === 'header-timeout' ? 408 : 400, message),
+    );
     this.#started = true;
     this.#scheduleSweep();
     this.#settings.logger.info('listening for Logpush pushes', {

@@ -36,6 +36,7 @@ export async function listen(
   handler: (req: IncomingMessage, res: ServerResponse) => void,
   logger: Logger,
   component: string,
+  onClientError: (reason: string, message: string) => void,
 ): Promise<Listener> {
   const address = parseListenAddress(config.endpoint);
   if (address === undefined) throw new Error(`${component}: invalid endpoint ${config.endpoint}`);
@@ -92,9 +93,18 @@ export async function listen(
   // Sockets that never send a complete request head are closed after header_timeout.
   server.on('connection', (socket: Socket) => socket.setTimeout(config.header_timeout + config.body_timeout));
   server.on('clientError', (error: NodeJS.ErrnoException, socket: Socket) => {
-    if (socket.writable && error.code !== 'ECONNRESET')
-      socket.end('HTTP/1.1 400 Bad Request\r\nconnection: close\r\ncontent-length: 0\r\n\r\n');
-    else socket.destroy();
+    const timeout = error.code === 'ERR_HTTP_REQUEST_TIMEOUT';
+    onClientError(timeout ? 'header-timeout' : 'bad-request', error.message);
+    if (!socket.writable || error.code === 'ECONNRESET') {
+      socket.destroy();
+      return;
+    }
+    const status = timeout ? '408 Request Timeout' : '400 Bad Request';
+    // Answer, then close the connection whatever the client keeps sending.
+    socket.end(`HTTP/1.1 ${status}\r\nconnection: close\r\ncontent-length: 0\r\n\r\n`, () =>
+      socket.destroy(),
+    );
+    setTimeout(() => socket.destroy(), 1000).unref();
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
