@@ -202,7 +202,7 @@ describe('logpush_http receiver', () => {
     // SIGTERM: stops listening, drains, exits 0.
     sidecar.child.kill('SIGTERM');
     expect(await sidecar.exited).toBe(0);
-  });
+  }, 120_000);
 
   it('refuses a 1 GiB gzip bomb in bounded memory and keeps serving', async () => {
     backend = await startOtlpReceiver();
@@ -224,7 +224,7 @@ describe('logpush_http receiver', () => {
     // Nothing of the bomb was spooled.
     const incoming = join(dir, 'state', 'spool', 'logpush_http', '.incoming');
     expect(await readdir(incoming)).toEqual([]);
-  });
+  }, 120_000);
 
   it('stops a bomb at max_decompressed_bytes when the ratio allows it, memory still bounded', async () => {
     backend = await startOtlpReceiver();
@@ -242,7 +242,7 @@ describe('logpush_http receiver', () => {
     expect(sidecar.stderr()).toMatch(/"reason":"decompressed-too-large"/);
     expect(await peakRss(sidecar.child.pid ?? 0)).toBeLessThan(200 * 1024 * 1024);
     expect((await post(`${sidecar.url}/`, makeBatch(8, 50).gz)).status).toBe(200);
-  });
+  }, 120_000);
 
   it('cuts off a client sending one byte a second, and one that never finishes its headers', async () => {
     backend = await startOtlpReceiver();
@@ -284,7 +284,7 @@ describe('logpush_http receiver', () => {
     // Still serving.
     expect((await post(`${sidecar.url}/`, makeBatch(9, 20).gz)).status).toBe(200);
     await backend.waitForRecords(20, 30_000);
-  });
+  }, 120_000);
 
   it('answers 429 with Retry-After and is not ready while the spool is over its bound, then recovers', async () => {
     backend = await startOtlpReceiver();
@@ -329,5 +329,5 @@ describe('logpush_http receiver', () => {
     await b.waitForRecords(expected.length + next.lines.length, 60_000);
     const got = bodies(b);
     expect(new Set(got)).toEqual(new Set([...expected, ...next.lines]));
-  });
+  }, 120_000);
 });
