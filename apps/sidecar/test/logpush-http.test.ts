@@ -331,3 +331,64 @@ describe('logpush_http receiver', () => {
     expect(new Set(got)).toEqual(new Set([...expected, ...next.lines]));
   }, 120_000);
 });
+
+describe('logpush_http with ack: export (no spool)', () => {
+  it('answers 2xx only once the exporter acknowledged, and 503 when it does not in time', async () => {
+    backend = await startOtlpReceiver();
+    const dir = await workDir();
+    const sidecar = await startHttpSidecar(
+      dir,
+      httpSidecarConfig({
+        state: join(dir, 'state'),
+        otlpUrl: backend.url,
+        receiver: { ack: 'export', export_timeout: '1500ms' },
+        exporter: {
+          retry_on_failure: { initial_interval: '50ms', max_interval: '200ms', max_elapsed_time: '0s' },
+        },
+      }),
+      children,
+    );
+    const batch = makeBatch(500, 300);
+    const first = await post(`${sidecar.url}/`, batch.gz);
+    expect(first.status).toBe(200);
+    // Answered after the records were acknowledged: they are there already.
+    expect(backend.acceptedCount()).toBe(300);
+    expect(new Set(bodies(backend))).toEqual(new Set(batch.lines));
+
+    // The backend stops answering: the push is answered 503 (Logpush resends it) within the timeout.
+    backend.stall();
+    const started = Date.now();
+    const late = await post(`${sidecar.url}/`, makeBatch(501, 50).gz);
+    expect(late.status).toBe(503);
+    expect(late.text).toMatch(/export-timeout/);
+    expect(late.headers.get('retry-after')).toBe('5');
+    expect(Date.now() - started).toBeLessThan(10_000);
+    backend.resume();
+
+    // The validation upload and malformed lines behave as with the spool.
+    expect((await post(`${sidecar.url}/`, gzipSync('{"content":"tests"}'))).status).toBe(200);
+    const mixed = makeBatch(502, 10);
+    const body = gzipSync(
+      `${mixed.lines.slice(0, 5).join('\n')}\n{oops\n${mixed.lines.slice(5).join('\n')}\n`,
+    );
+    const res = await post(`${sidecar.url}/http_requests`, body);
+    expect(res.status).toBe(200);
+    const all = new Set(bodies(backend));
+    for (const line of mixed.lines) expect(all.has(line)).toBe(true);
+    const deadDir = join(dir, 'state', 'dead-letters');
+    const [file] = await readdir(deadDir);
+    const letter = JSON.parse((await readFile(join(deadDir, file ?? ''), 'utf8')).trim()) as Record<
+      string,
+      unknown
+    >;
+    expect([letter['line'], letter['raw'], letter['source']]).toEqual([
+      6,
+      '{oops',
+      `request ${res.headers.get('x-request-id') ?? ''}`,
+    ]);
+    // No spool directory in this mode.
+    expect(await readdir(join(dir, 'state')).catch(() => [])).not.toContain('spool');
+    sidecar.child.kill('SIGTERM');
+    expect(await sidecar.exited).toBe(0);
+  }, 120_000);
+});
