@@ -5,6 +5,7 @@ import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { request } from 'node:http';
+import { request as httpsRequest } from 'node:https';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,6 +15,9 @@ import { createGzip, gzipSync } from 'node:zlib';
 import { startOtlpReceiver } from '@logpush-otel/testdata/otlp-receiver';
 import type { OtlpReceiver } from '@logpush-otel/testdata/otlp-receiver';
 import { afterEach, describe, expect, it } from 'vitest';
+import { parseConfig } from '../src/config/index.ts';
+import { validateLogpushHttpConfig } from '../src/receivers/logpush-http/index.ts';
+import { createSidecarRegistry } from '../src/registry.ts';
 import { httpSidecarConfig, makeBatch, peakRss, post, startHttpSidecar } from './helpers/http-sidecar.ts';
 import { until } from './helpers/receiver-harness.ts';
 
@@ -391,4 +395,156 @@ describe('logpush_http with ack: export (no spool)', () => {
     sidecar.child.kill('SIGTERM');
     expect(await sidecar.exited).toBe(0);
   }, 120_000);
+});
+
+/** A self-signed certificate for 127.0.0.1 made with openssl; resolves with the PEM paths. */
+function selfSigned(dir: string, name: string): Promise<{ cert: string; key: string }> {
+  const cert = join(dir, `${name}.crt`);
+  const key = join(dir, `${name}.key`);
+  return new Promise((resolve, reject) => {
+    const child = spawn(
+      'openssl',
+      [
+        'req',
+        '-x509',
+        '-newkey',
+        'rsa:2048',
+        '-nodes',
+        '-days',
+        '1',
+        '-subj',
+        `/CN=${name}`,
+        '-addext',
+        'subjectAltName=IP:127.0.0.1',
+        '-keyout',
+        key,
+        '-out',
+        cert,
+      ],
+      { stdio: 'ignore' },
+    );
+    child.on('error', reject);
+    child.on('exit', (code) =>
+      code === 0 ? resolve({ cert, key }) : reject(new Error(`openssl exited ${code}`)),
+    );
+  });
+}
+
+/** POSTs over TLS trusting `ca`; resolves with the status and the certificate's subject CN. */
+function tlsPost(url: string, ca: Buffer, body: Buffer): Promise<{ status: number; cn: string }> {
+  return new Promise((resolve, reject) => {
+    const req = httpsRequest(
+      url,
+      { method: 'POST', ca, headers: { 'X-CF-Secret': 'test-secret' } },
+      (res) => {
+        res.resume();
+        const cn =
+          res.socket && 'getPeerCertificate' in res.socket
+            ? String((res.socket as import('node:tls').TLSSocket).getPeerCertificate().subject.CN)
+            : '';
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, cn }));
+      },
+    );
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+describe('logpush_http over TLS', () => {
+  it('serves the certificate files and picks up new ones when they change', async () => {
+    backend = await startOtlpReceiver();
+    const dir = await workDir();
+    const first = await selfSigned(dir, 'first');
+    const second = await selfSigned(dir, 'second');
+    const cert = join(dir, 'tls.crt');
+    const key = join(dir, 'tls.key');
+    await writeFile(cert, await readFile(first.cert));
+    await writeFile(key, await readFile(first.key));
+    const sidecar = await startHttpSidecar(
+      dir,
+      httpSidecarConfig({
+        state: join(dir, 'state'),
+        otlpUrl: backend.url,
+        receiver: { tls: { cert_file: cert, key_file: key, reload_interval: '100ms' } },
+      }),
+      children,
+    );
+    expect(sidecar.url).toMatch(/^https:/);
+    const batch = makeBatch(600, 50);
+    expect(await tlsPost(`${sidecar.url}/`, await readFile(first.cert), batch.gz)).toEqual({
+      status: 200,
+      cn: 'first',
+    });
+    await backend.waitForRecords(50, 30_000);
+    // Certificate rotated on disk (as cert-manager does): new connections get the new one.
+    await writeFile(key, await readFile(second.key));
+    await writeFile(cert, await readFile(second.cert));
+    const secondCa = await readFile(second.cert);
+    await until(
+      'the new certificate served',
+      async () =>
+        (
+          await tlsPost(`${sidecar.url}/`, secondCa, gzipSync('{"content":"tests"}')).catch(() => ({
+            cn: '',
+          }))
+        ).cn === 'second',
+      15_000,
+    );
+    expect(sidecar.stderr()).toMatch(/TLS certificate and key reloaded/);
+  }, 120_000);
+});
+
+describe('logpush_http configuration', () => {
+  it('names every problem with its path, and accepts auth: none without a secret', () => {
+    const bad = validateLogpushHttpConfig(
+      {
+        endpoint: 'nowhere',
+        dataset: 'no_such',
+        secret_header: 'bad header',
+        max_spool_bytes: '1KiB',
+        extra: 1,
+      },
+      'receivers.logpush_http',
+    );
+    expect(bad.ok).toBe(false);
+    const paths = bad.ok ? [] : bad.issues.map((i) => i.path).sort();
+    expect(paths).toEqual(
+      [
+        'receivers.logpush_http.dataset',
+        'receivers.logpush_http.endpoint',
+        'receivers.logpush_http.extra',
+        'receivers.logpush_http.max_spool_bytes',
+        'receivers.logpush_http.secret',
+        'receivers.logpush_http.secret_header',
+        'receivers.logpush_http.spool_dir',
+      ].sort(),
+    );
+    const open = validateLogpushHttpConfig(
+      { auth: 'none', spool_dir: '/tmp/x', dataset: 'firewall_events' },
+      'r',
+    );
+    expect(open.ok && open.config.auth).toBe('none');
+    expect(open.ok && open.config.secret_header).toBe('X-CF-Secret');
+    expect(open.ok && open.config.max_spool_bytes).toBe(1024 ** 3);
+  });
+
+  it('gets a spool under storage.directory from the sidecar configuration', () => {
+    const loaded = parseConfig(
+      `receivers:
+  logpush_http/edge:
+    secret: s
+exporters:
+  debug: {}
+service:
+  pipelines:
+    logs: { receivers: [logpush_http/edge], exporters: [debug] }
+storage:
+  directory: /var/lib/lpo
+`,
+      { registry: createSidecarRegistry(), env: {} },
+    );
+    expect(loaded.ok, loaded.ok ? '' : JSON.stringify(loaded.issues)).toBe(true);
+    const spec = loaded.ok ? loaded.config.graph.receivers.get('logpush_http/edge') : undefined;
+    expect((spec?.config as { spool_dir: string }).spool_dir).toBe('/var/lib/lpo/spool/logpush_http_edge');
+  });
 });
