@@ -10,6 +10,7 @@ import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
+import type { TLSSocket } from 'node:tls';
 import { pipeline } from 'node:stream/promises';
 import { createGzip, gzipSync } from 'node:zlib';
 import { startOtlpReceiver } from '@logpush-otel/testdata/otlp-receiver';
@@ -440,7 +441,7 @@ function tlsPost(url: string, ca: Buffer, body: Buffer): Promise<{ status: numbe
         res.resume();
         const cn =
           res.socket && 'getPeerCertificate' in res.socket
-            ? String((res.socket as import('node:tls').TLSSocket).getPeerCertificate().subject.CN)
+            ? String((res.socket as TLSSocket).getPeerCertificate().subject.CN)
             : '';
         res.on('end', () => resolve({ status: res.statusCode ?? 0, cn }));
       },
