@@ -103,7 +103,12 @@ export class RequestHandler {
       return new Refusal(503, 'shutting-down', 'the receiver is shutting down; retry later');
     if (req.method !== 'POST')
       return new Refusal(405, 'method-not-allowed', `method ${req.method ?? '?'} not allowed: expected POST`);
-    const path = decodeURIComponent((req.url ?? '/').split('?')[0] ?? '/').replace(/^\/+|\/+$/g, '');
+    let path: string;
+    try {
+      path = decodeURIComponent((req.url ?? '/').split('?')[0] ?? '/').replace(/^\/+|\/+$/g, '');
+    } catch {
+      return new Refusal(404, 'unknown-dataset', 'the path is not valid percent-encoding');
+    }
     let folder = this.#defaultFolder;
     if (path !== '') {
       const dataset = path.includes('/') ? undefined : getDataset(path);
