@@ -106,7 +106,12 @@ describe('logpush_http receiver', () => {
     const dir = await workDir();
     const sidecar = await startHttpSidecar(
       dir,
-      httpSidecarConfig({ state: join(dir, 'state'), otlpUrl: backend.url, receiver: {}, telemetry: true }),
+      httpSidecarConfig({
+        state: join(dir, 'state'),
+        otlpUrl: backend.url,
+        receiver: { max_line_bytes: '64KiB' },
+        telemetry: true,
+      }),
       children,
     );
     const batches = Array.from({ length: 8 }, (_, i) => makeBatch(i, 600));
@@ -155,6 +160,7 @@ describe('logpush_http receiver', () => {
     const lines = [...mixed.lines];
     lines.splice(5, 0, '{"broken": ');
     lines.splice(12, 0, 'not json at all');
+    lines.push(`{"ClientRequestPath":"${'a'.repeat(70_000)}"}`); // over max_line_bytes (64 KiB here)
     const mixedRes = await post(`${sidecar.url}/http_requests`, gzipSync(`${lines.join('\n')}\n`));
     expect(mixedRes.status).toBe(200);
     const requestId = mixedRes.headers.get('x-request-id') ?? '';
@@ -172,10 +178,11 @@ describe('logpush_http receiver', () => {
     const letters = (await readFile(join(deadDir, (await readdir(deadDir))[0] as string), 'utf8'))
       .trim()
       .split('\n')
-      .map((l) => JSON.parse(l) as { source: string; line: number; raw: string });
-    expect(letters.map((l) => [l.line, l.raw])).toEqual([
-      [6, '{"broken": '],
-      [13, 'not json at all'],
+      .map((l) => JSON.parse(l) as { source: string; line: number; raw: string; reason: string });
+    expect(letters.map((l) => [l.line, l.raw, l.reason.split(':')[0]])).toEqual([
+      [6, '{"broken": ', 'invalid-json'],
+      [13, 'not json at all', 'invalid-json'],
+      [23, '', 'line-too-long'],
     ]);
     for (const l of letters) expect(l.source).toContain(requestId);
 
