@@ -1,6 +1,7 @@
 // The `logpush_http` receiver: a Logpush HTTP destination. A push is answered 2xx once its body is in the
 // spool and fsynced; the spool is read by `logpush_file` instances that delete each file once acknowledged.
 import type { Consumer, CreateSettings, Host, Receiver } from '@logpush-otel/pipeline';
+import { getDataset } from '@logpush-otel/schema';
 import { Refusal } from './body.ts';
 import type { BodyVerdict } from './body.ts';
 import type { LogpushHttpReceiverConfig } from './config.ts';
@@ -10,7 +11,7 @@ import type { BodySink, SinkBody } from './handler.ts';
 import { listen } from './server.ts';
 import type { Listener } from './server.ts';
 import { Spool } from './spool.ts';
-import { SpoolReaders } from './spool-readers.ts';
+import { AUTO_FOLDER, SpoolReaders } from './spool-readers.ts';
 import { HttpReceiverTelemetry } from './telemetry.ts';
 
 /** Bodies to the spool: 2xx once the file and its directories are fsynced. */
@@ -132,7 +133,15 @@ export class LogpushHttpReceiver implements Receiver {
     if (this.#spool !== undefined && this.#readers !== undefined) {
       const folders = await this.#spool.open();
       // Bodies accepted by an earlier run and not yet acknowledged are read first.
-      for (const folder of folders) await this.#readers.ensure(host, folder);
+      for (const folder of folders) {
+        if (folder === AUTO_FOLDER || getDataset(folder)?.id === folder)
+          await this.#readers.ensure(host, folder);
+        else
+          this.#settings.logger.warn('ignoring a folder in the spool that is not a dataset', {
+            component: this.#component,
+            folder,
+          });
+      }
       await this.#sweep();
       if (this.#spool.files > 0)
         this.#settings.logger.info('resuming the spool left by an earlier run', {
