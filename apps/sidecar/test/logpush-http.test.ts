@@ -228,8 +228,11 @@ describe('logpush_http receiver', () => {
     const status = await postGzipBomb(`${sidecar.url}/`);
     expect(status).toBe(413);
     expect(sidecar.stderr()).toMatch(/"reason":"decompression-ratio"/);
-    const pid = sidecar.child.pid ?? 0;
-    expect(await peakRss(pid)).toBeLessThan(200 * 1024 * 1024);
+    const peak = await peakRss(sidecar.child.pid ?? 0);
+    process.stdout.write(
+      `gzip bomb (ratio limit): 413, sidecar peak RSS ${(peak / 1024 / 1024).toFixed(0)} MB\n`,
+    );
+    expect(peak).toBeLessThan(200 * 1024 * 1024);
     const after = makeBatch(7, 100);
     expect((await post(`${sidecar.url}/`, after.gz)).status).toBe(200);
     await backend.waitForRecords(100, 30_000);
@@ -252,7 +255,11 @@ describe('logpush_http receiver', () => {
     );
     expect(await postGzipBomb(`${sidecar.url}/`)).toBe(413);
     expect(sidecar.stderr()).toMatch(/"reason":"decompressed-too-large"/);
-    expect(await peakRss(sidecar.child.pid ?? 0)).toBeLessThan(200 * 1024 * 1024);
+    const peak = await peakRss(sidecar.child.pid ?? 0);
+    process.stdout.write(
+      `gzip bomb (size limit): 413, sidecar peak RSS ${(peak / 1024 / 1024).toFixed(0)} MB\n`,
+    );
+    expect(peak).toBeLessThan(200 * 1024 * 1024);
     expect((await post(`${sidecar.url}/`, makeBatch(8, 50).gz)).status).toBe(200);
   }, 120_000);
 
@@ -325,8 +332,17 @@ describe('logpush_http receiver', () => {
     }
     expect(refused).toEqual({ status: 429, retryAfter: '5' });
     expect(accepted.length).toBeGreaterThan(0);
-    // What was accepted is in the spool, on disk.
-    expect((await stat(join(dir, 'state', 'spool', 'logpush_http', 'auto'))).isDirectory()).toBe(true);
+    // What was accepted is in the spool, on disk, readable by the owner only.
+    const spool = join(dir, 'state', 'spool', 'logpush_http');
+    const entries = await readdir(spool, { recursive: true, withFileTypes: true });
+    const files = entries.filter((e) => e.isFile() && e.name.endsWith('.log.gz'));
+    expect(files.length).toBeGreaterThan(0);
+    for (const e of entries) {
+      const mode = (await stat(join(e.parentPath, e.name))).mode & 0o777;
+      if (e.isDirectory() || e.isFile())
+        expect(mode, join(e.parentPath, e.name)).toBe(e.isFile() ? 0o600 : 0o700);
+    }
+    expect((await stat(spool)).mode & 0o777).toBe(0o700);
     expect((await fetch(`${sidecar.telemetryUrl}/readyz`)).status).toBe(503);
 
     backend.resume();
