@@ -249,7 +249,7 @@ describe('logpush_http receiver', () => {
       httpSidecarConfig({
         state: join(dir, 'state'),
         otlpUrl: backend.url,
-        receiver: { max_decompression_ratio: 100_000, max_decompressed_bytes: '256MiB' },
+        receiver: { max_decompression_ratio: 100_000, max_decompressed_bytes: '128MiB' },
       }),
       children,
     );
