@@ -54,4 +54,32 @@ describe('shipped examples', () => {
     if (!result.ok) throw new Error(formatIssues(result.issues));
     expect(result.config.storage.checkpointDir).toBe('/logpush/state/checkpoints');
   });
+
+  it('the Kubernetes HTTP destination manifest parses and its ConfigMap holds a valid logpush_http config', async () => {
+    const docs = parseAllDocuments(await readFile(examples('kubernetes/logpush-http.yaml'), 'utf8'));
+    const objects = docs.map((d) => {
+      expect(d.errors).toEqual([]);
+      return d.toJS() as { kind: string; data?: Record<string, string> };
+    });
+    expect(objects.map((o) => o.kind)).toEqual([
+      'ConfigMap',
+      'PersistentVolumeClaim',
+      'Deployment',
+      'Service',
+      'Ingress',
+    ]);
+    const text = objects[0]?.data?.['config.yaml'] ?? '';
+    const missing = parseConfig(text, {
+      registry,
+      env: { OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318' },
+    });
+    expect(missing.ok ? [] : missing.issues.map((i) => i.path)).toEqual(['receivers.logpush_http.secret']);
+    const result = parseConfig(text, {
+      registry,
+      env: { OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318', LOGPUSH_SECRET: 's3cret' },
+    });
+    if (!result.ok) throw new Error(formatIssues(result.issues));
+    const config = result.config.graph.receivers.get('logpush_http')?.config as { spool_dir: string };
+    expect(config.spool_dir).toBe('/var/lib/logpush-otel/spool/logpush_http');
+  });
 });

@@ -127,7 +127,8 @@ export async function run(argv: readonly string[]): Promise<number> {
       if (address === undefined) throw new Error(`invalid address ${config.telemetry.address}`);
       server = await startTelemetryServer(address.host, address.port, {
         healthy: () => healthy,
-        ready: () => service.ready,
+        // Components may report not ready on their own (logpush_http while its spool is over its bound).
+        ready: () => service.ready && service.components.every((c) => componentReady(c.component)),
         metrics: async () => ({ contentType: metrics.contentType, body: redactText(await metrics.text()) }),
       });
     } catch (error) {
@@ -218,6 +219,12 @@ export async function run(argv: readonly string[]): Promise<number> {
     process.exit(code);
   }, 2_000).unref();
   return code;
+}
+
+/** A component's own readiness, when it reports one (`ready(): boolean`); true otherwise. */
+function componentReady(component: object): boolean {
+  const ready = (component as { ready?: unknown }).ready;
+  return typeof ready !== 'function' || (ready as () => unknown).call(component) === true;
 }
 
 /** A one-line progress display on a terminal: records read, acknowledged, dead-lettered. */

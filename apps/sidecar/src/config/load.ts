@@ -62,7 +62,7 @@ export interface LoadOptions {
 
 /** Keys holding file-system paths, per component type: relative values resolve against the config file. */
 const PATH_KEYS: Readonly<Record<string, Readonly<Record<string, readonly string[]>>>> = {
-  receivers: { logpush_file: ['directory', 'checkpoint_dir'] },
+  receivers: { logpush_file: ['directory', 'checkpoint_dir'], logpush_http: ['spool_dir', 'checkpoint_dir'] },
   exporters: { file: ['path'] },
   processors: { geoip: ['database', 'city_database', 'asn_database'], colo: ['file'] },
 };
@@ -289,6 +289,16 @@ export function parseConfig(
         receivers[id] = { checkpoint_dir: storage.checkpointDir };
       else if (isPlainObject(section) && (section['checkpoint_dir'] ?? '') === '')
         section['checkpoint_dir'] = storage.checkpointDir;
+    }
+    // logpush_http spools pushes under the storage directory, one folder per receiver.
+    for (const [id, section] of Object.entries(receivers)) {
+      if (typeOf(id) !== 'logpush_http') continue;
+      if (section === null || section === undefined) receivers[id] = {};
+      const s = receivers[id];
+      if (!isPlainObject(s)) continue;
+      if ((s['spool_dir'] ?? '') === '')
+        s['spool_dir'] = resolve(storage.directory, 'spool', id.replace(/[^A-Za-z0-9._-]+/g, '_'));
+      if ((s['checkpoint_dir'] ?? '') === '') s['checkpoint_dir'] = storage.checkpointDir;
     }
   }
   const validated = validateServiceConfig(

@@ -59,12 +59,12 @@ function warnIfWorldReadable(path: string, mode: number, what: string): void {
 /**
  * Creates `path` and its missing parents with `mode` (default: the storage `dir_mode`, 0700), setting the mode
  * explicitly on each directory created so the umask cannot widen or narrow it. Directories that exist are left
- * as they are.
+ * as they are. Resolves to whether anything was created.
  */
-export async function ensurePrivateDir(path: string, mode: number = processModes.dirMode): Promise<void> {
+export async function ensurePrivateDir(path: string, mode: number = processModes.dirMode): Promise<boolean> {
   const target = resolve(path);
   const first = await mkdir(target, { recursive: true, mode });
-  if (first === undefined) return;
+  if (first === undefined) return false;
   // mkdir returns the first directory it created: every directory from there down to `target` is new.
   const created: string[] = [];
   for (let dir = target; ; dir = dirname(dir)) {
@@ -72,6 +72,7 @@ export async function ensurePrivateDir(path: string, mode: number = processModes
     if (dir === resolve(first) || dirname(dir) === dir) break;
   }
   for (const dir of created.reverse()) await chmod(dir, mode);
+  return true;
 }
 
 /** Options of {@link openPrivateFile}. */
