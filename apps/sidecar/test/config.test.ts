@@ -54,7 +54,7 @@ describe('configuration', () => {
       { name: 'logs', receivers: ['logpush_file'], processors: ['cloudflare'], exporters: ['otlp'] },
     ]);
     expect(config.notes).toContain(
-      'service.pipelines.logs: appended the cloudflare processor before the exporters',
+      'service.pipelines.logs: added the cloudflare processor after the processors that read raw records',
     );
   });
 

@@ -13,6 +13,7 @@ import { formatRfc3339Nano, toUnixNano } from '@logpush-otel/schema';
 import { AttributeBuilder, keyId, keyName, staticKeyId } from './attribute-builder.ts';
 import { Action, compileDataset, unknownFieldRule } from './compile.ts';
 import type { CompiledDataset, Rule } from './compile.ts';
+import { withoutCookies } from './cookies.ts';
 import { lokiNormalise } from './keys.ts';
 import { bodySummary } from './summary.ts';
 import { severityOf } from './severity.ts';
@@ -589,7 +590,8 @@ export function createMapper(options: MappingOptions = {}): (entry: LogEntry) =>
       lastDataset = entry.dataset;
       lastCompiled = ds;
     }
-    const record = entry.record;
+    // without `cookies: true`, no cookie value reaches an attribute or the body, whatever the profile
+    const record = state.cookies ? entry.record : withoutCookies(ds, entry.record);
     b.reset();
     state.dropped = 0;
     state.zoneName = undefined;
@@ -647,7 +649,13 @@ export function createMapper(options: MappingOptions = {}): (entry: LogEntry) =>
     }
 
     const body: AnyValue =
-      bodyMode === 'original' ? entry.raw : bodyMode === 'map' ? record : bodySummary(ds, record, b);
+      bodyMode === 'original'
+        ? record === entry.record
+          ? entry.raw
+          : toJsonText(record)
+        : bodyMode === 'map'
+          ? record
+          : bodySummary(ds, record, b);
 
     entry.log = {
       timeUnixNano,

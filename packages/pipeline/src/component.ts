@@ -94,6 +94,14 @@ export interface Processor extends Component, Consumer {}
 export interface Exporter extends Component, Consumer {}
 
 export type ComponentKind = 'receiver' | 'processor' | 'exporter';
+
+/**
+ * Where a processor runs relative to the mapping (the processor that turns raw records into LogRecords):
+ * `record` processors read or change the raw record (filter, sample, enrichment, privacy) and run before it;
+ * `mapping` is the mapping itself; `any` processors only regroup or pass entries (batch) and may run on either
+ * side. The service refuses a pipeline that lists a `record` processor after the mapping.
+ */
+export type ProcessorStage = 'record' | 'mapping' | 'any';
 export type Stability = 'development' | 'alpha' | 'beta' | 'stable';
 
 /** Result of validating a component's configuration: the typed config, or the issues found (with paths). */
@@ -107,6 +115,8 @@ export interface ComponentFactory<C, T extends Component> {
   readonly type: string;
   readonly kind: ComponentKind;
   readonly stability: Stability;
+  /** Processors only: where it runs relative to the mapping (default `record`). */
+  readonly stage?: ProcessorStage;
   defaultConfig(): C;
   validate(config: unknown, path: string): ValidationResult<C>;
   /** Receivers and processors get `next`, the consumer they hand batches to; exporters get none. */

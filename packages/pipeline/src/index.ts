@@ -18,6 +18,7 @@ export type {
   Metrics,
   Processor,
   ProcessorFactory,
+  ProcessorStage,
   Receiver,
   ReceiverFactory,
   Stability,
@@ -46,6 +47,7 @@ export type { ComponentRegistry } from './registry.ts';
 export { Service, withFields } from './service.ts';
 export type { ServiceComponent, ServiceState } from './service.ts';
 export { validateServiceConfig } from './service-config.ts';
+export { checkProcessorStages, mappingInsertIndex, stageOf } from './stages.ts';
 export type {
   ComponentSpec,
   PipelineSpec,

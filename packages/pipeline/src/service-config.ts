@@ -9,6 +9,7 @@ import type {
 import { describeValue, isPlainObject, mergeConfig } from './config-reader.ts';
 import type { ConfigIssue } from './errors.ts';
 import type { ComponentRegistry } from './registry.ts';
+import { checkProcessorStages, mappingInsertIndex, stageOf } from './stages.ts';
 
 /** One configured component: its id (`otlp/loki`), its type (`otlp`), its factory and its validated config. */
 export interface ComponentSpec<F extends AnyFactory = AnyFactory> {
@@ -52,7 +53,7 @@ export interface ServiceConfigOptions {
   readonly pipelinesPath?: string;
   /**
    * Processor types every pipeline must contain. A pipeline without one gets it appended after its own
-   * processors (before the exporters), with the config of the component whose id is the bare type when there is
+   * processors (a `mapping` processor: after its last `record` processor), with the config of the component whose id is the bare type when there is
    * one, else the factory's defaults.
    */
   readonly ensureProcessors?: readonly string[];
@@ -278,8 +279,16 @@ export function validateServiceConfig(
           }
           processors.set(type, { id: type, type, factory, config: result.config });
         }
-        p.push(type);
+        const factory = registry.processors.get(type);
+        if (stageOf(factory) === 'mapping')
+          p.splice(
+            mappingInsertIndex(p, (id) => processors.get(id)?.factory),
+            0,
+            type,
+          );
+        else p.push(type);
       }
+      checkProcessorStages(p, (id) => processors.get(id)?.factory, `${path}.processors`, issues);
       pipelines.push({ name, receivers: r, processors: p, exporters: e });
     }
   }

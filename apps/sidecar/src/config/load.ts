@@ -3,7 +3,13 @@
 import { readFile } from 'node:fs/promises';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { LineCounter, parseDocument } from 'yaml';
-import { ConfigReader, describeValue, isPlainObject, validateServiceConfig } from '@logpush-otel/pipeline';
+import {
+  ConfigReader,
+  describeValue,
+  isPlainObject,
+  mappingInsertIndex,
+  validateServiceConfig,
+} from '@logpush-otel/pipeline';
 import type { ComponentRegistry, ConfigIssue, ServiceGraph } from '@logpush-otel/pipeline';
 import { substituteEnv } from './env.ts';
 import type { Env } from './env.ts';
@@ -62,7 +68,7 @@ const PATH_KEYS: Readonly<Record<string, Readonly<Record<string, readonly string
 };
 
 const TOP_LEVEL = ['receivers', 'processors', 'exporters', 'service', 'storage'] as const;
-/** The processor every pipeline ends with: exporters need entries mapped to LogRecords. */
+/** The processor every pipeline has (exporters need entries mapped to LogRecords); the service places it. */
 export const MAPPING_PROCESSOR = 'cloudflare';
 
 function typeOf(id: string): string {
@@ -130,7 +136,8 @@ function applyEnabled(doc: Record<string, unknown>, env: Env, issues: ConfigIssu
 }
 
 /**
- * Appends the mapping processor to pipelines that have none, and declares it with its defaults when a pipeline
+ * Adds the mapping processor to pipelines that have none (after their last raw-record processor, before any
+ * batch), and declares it with its defaults when a pipeline
  * lists the bare `cloudflare` id without a `processors.cloudflare` section.
  */
 function ensureMapping(doc: Record<string, unknown>, registry: ComponentRegistry, notes: string[]): void {
@@ -149,8 +156,13 @@ function ensureMapping(doc: Record<string, unknown>, registry: ComponentRegistry
       processors[MAPPING_PROCESSOR] = {};
     if (list.some((id) => typeof id === 'string' && typeOf(id) === MAPPING_PROCESSOR)) continue;
     if (!(MAPPING_PROCESSOR in processors)) processors[MAPPING_PROCESSOR] = {};
-    pipeline['processors'] = [...(list as unknown[]), MAPPING_PROCESSOR];
-    notes.push(`service.pipelines.${name}: appended the ${MAPPING_PROCESSOR} processor before the exporters`);
+    const ids = list.map((id) => (typeof id === 'string' ? id : ''));
+    const at = mappingInsertIndex(ids, (id) => registry.processors.get(typeOf(id)));
+    const items: unknown[] = list;
+    pipeline['processors'] = [...items.slice(0, at), MAPPING_PROCESSOR, ...items.slice(at)];
+    notes.push(
+      `service.pipelines.${name}: added the ${MAPPING_PROCESSOR} processor after the processors that read raw records`,
+    );
   }
 }
 

@@ -135,6 +135,7 @@ export const cloudflareProcessorFactory: ProcessorFactory<CloudflareProcessorCon
   type: 'cloudflare',
   kind: 'processor',
   stability: 'beta',
+  stage: 'mapping',
   defaultConfig: defaultCloudflareProcessorConfig,
   validate(config, path) {
     const d = defaultCloudflareProcessorConfig();
