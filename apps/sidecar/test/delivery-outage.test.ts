@@ -90,10 +90,9 @@ describe('delivery during a backend outage', () => {
     const maxInFlightBatches = 2;
     const receiverConfig = logpushFileReceiverFactory.validate(
       {
-        ...logpushFileReceiverFactory.defaultConfig(),
         directory: input,
         checkpoint_dir: join(work, 'checkpoints'),
-        poll_interval: 25,
+        poll_interval: '25ms',
         batch_size: batchSize,
         max_in_flight_batches: maxInFlightBatches,
       },

@@ -105,15 +105,29 @@ describe('otlp exporter configuration', () => {
     expect(issues.find((i) => i.path.endsWith('.endpoint'))?.message).toMatch(/expected an http\(s\) URL/);
   });
 
-  it('accepts its own defaults once an endpoint is set, and validating twice changes nothing', () => {
+  it('fills its defaults in their typed shape, and reads durations in the one grammar (no bare numbers)', () => {
     const once = config({ endpoint: 'http://127.0.0.1:4318', timeout: '5s', max_request_size: '1MiB' });
     expect(once.timeout).toBe(5000);
     expect(once.max_request_size).toBe(1024 * 1024);
-    const twice = otlpExporterFactory.validate(once, 'exporters.otlp');
-    expect(twice).toEqual({ ok: true, config: once });
-    expect(otlpExporterFactory.validate(otlpExporterFactory.defaultConfig(), 'exporters.otlp').ok).toBe(
-      false,
+    const plain = otlpExporterFactory.validate({ endpoint: 'http://127.0.0.1:4318' }, 'exporters.otlp');
+    expect(plain).toEqual({
+      ok: true,
+      config: { ...otlpExporterFactory.defaultConfig(), endpoint: 'http://127.0.0.1:4318' },
+    });
+    const bare = otlpExporterFactory.validate(
+      {
+        endpoint: 'http://127.0.0.1:4318',
+        timeout: 5000,
+        retry_on_failure: { initial_interval: '1d', max_interval: '2d' },
+      },
+      'exporters.otlp',
     );
+    expect(bare).toEqual({
+      ok: false,
+      issues: [
+        { path: 'exporters.otlp.timeout', message: 'expected a duration such as 200ms, 5s or 1m, got 5000' },
+      ],
+    });
   });
 });
 

@@ -109,7 +109,10 @@ export type ValidationResult<C> = { ok: true; config: C } | { ok: false; issues:
 
 /**
  * Creates one kind of component from validated config. `type` is the name used in YAML (`logpush_file`, `otlp`).
- * `validate` receives the user's config merged over `defaultConfig()` and the config path for messages.
+ * `defaultConfig()` returns the defaults in the typed shape `validate` produces. `validate` receives the user's
+ * section as written (an empty mapping when there is none) and the config path for messages; it fills every key
+ * left out from the defaults and is called once. Reading the section with a ConfigReader gives the shared value
+ * grammar and message style, and lets the JSON Schema of the configuration be derived from the same calls.
  */
 export interface ComponentFactory<C, T extends Component> {
   readonly type: string;

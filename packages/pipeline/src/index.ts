@@ -33,12 +33,18 @@ export { Batcher, BatcherClosedError } from './batcher.ts';
 export type { BatcherOptions } from './batcher.ts';
 export {
   ConfigReader,
+  closestKey,
   describeValue,
   isPlainObject,
   mergeConfig,
   parseByteSize,
   parseDuration,
 } from './config-reader.ts';
+export type { NumberOptions, StringListOptions } from './config-reader.ts';
+export { formatIssue, locateIssues } from './config-source.ts';
+export type { ConfigSource, SourcePoint } from './config-source.ts';
+export { orEnv, probeConfigSchema } from './config-schema.ts';
+export type { JsonSchema } from './config-schema.ts';
 export { isDrainable } from './drain.ts';
 export type { Drainable } from './drain.ts';
 export { FanOutConsumer, cloneEntry, fanOut, settleAll } from './fan-out.ts';
