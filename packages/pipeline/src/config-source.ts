@@ -32,8 +32,8 @@ function parentPath(path: string): string {
 
 /**
  * Adds the file, line and column to every issue that has none: the position of the issue's own path, or of its
- * nearest ancestor present in the file (a required key that is missing points at its section). An issue about a
- * value that came from an unset `${env:NAME}` says so.
+ * nearest ancestor present in the file (a required key that is missing points at its section); just the file
+ * when neither is in it. An issue about a value that came from an unset `${env:NAME}` says so.
  */
 export function locateIssues(issues: readonly ConfigIssue[], source: ConfigSource): ConfigIssue[] {
   return issues.map((issue) => {
@@ -45,9 +45,11 @@ export function locateIssues(issues: readonly ConfigIssue[], source: ConfigSourc
     let at: SourcePoint | undefined;
     for (let path = issue.path; at === undefined && path !== ''; path = parentPath(path))
       at = source.position(path);
-    return at === undefined
-      ? { ...issue, message, file: source.file }
-      : { ...issue, message, file: source.file, line: at.line, column: at.column };
+    if (at !== undefined) return { ...issue, message, file: source.file, line: at.line, column: at.column };
+    // an environment variable (OTEL_EXPORTER_OTLP_ENDPOINT) is not in the file
+    return /^[A-Z][A-Z0-9_]*$/.test(issue.path)
+      ? { ...issue, message }
+      : { ...issue, message, file: source.file };
   });
 }
 

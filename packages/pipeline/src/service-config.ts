@@ -279,7 +279,13 @@ export function validateServiceConfig(
           );
         else p.push(type);
       }
-      checkProcessorStages(p, (id) => processors.get(id)?.factory, `${path}.processors`, issues);
+      const listed: unknown = value['processors'];
+      checkProcessorStages(
+        Array.isArray(listed) ? listed : [],
+        (id) => processors.get(id)?.factory,
+        `${path}.processors`,
+        issues,
+      );
       pipelines.push({ name, receivers: r, processors: p, exporters: e });
     }
   }

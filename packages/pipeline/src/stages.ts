@@ -9,18 +9,19 @@ export function stageOf(factory: Pick<ProcessorFactory, 'stage'> | undefined): P
 }
 
 /**
- * Checks the order of one pipeline's processors: at most one mapping processor, and no `record` processor after
- * it. `factoryOf` gives the factory of an id (undefined for ids already reported as invalid). Issues name both
- * processors and sit at the offending list item.
+ * Checks the order of one pipeline's processors (the list as written, so that paths carry its indices): at most
+ * one mapping processor, and no `record` processor after it. `factoryOf` gives the factory of an id (undefined
+ * for ids already reported as invalid). Issues name both processors and sit at the offending list item.
  */
 export function checkProcessorStages(
-  ids: readonly string[],
+  ids: readonly unknown[],
   factoryOf: (id: string) => Pick<ProcessorFactory, 'stage'> | undefined,
   path: string,
   issues: ConfigIssue[],
 ): void {
   let mapping: string | undefined;
   ids.forEach((id, i) => {
+    if (typeof id !== 'string') return;
     const factory = factoryOf(id);
     if (factory === undefined) return;
     const stage = stageOf(factory);
@@ -36,9 +37,7 @@ export function checkProcessorStages(
     if (stage === 'record' && mapping !== undefined)
       issues.push({
         path: `${path}[${i}]`,
-        message:
-          `"${id}" works on raw records, so it must run before the mapping processor "${mapping}", but it is ` +
-          `listed after it (after "${mapping}" the raw record has already become a LogRecord: move "${id}" before "${mapping}")`,
+        message: `"${id}" works on raw records, so it must run before the mapping processor "${mapping}", but it is listed after it: move "${id}" before "${mapping}"`,
       });
   });
 }
