@@ -80,8 +80,7 @@ describe('delivery during a backend outage', () => {
       async consume(batch: LogBatch) {
         read += batch.entries.length;
         maxOutstanding = Math.max(maxOutstanding, read - acknowledged);
-        for (const e of batch.entries) map(e);
-        await exporter.consume(batch);
+        await exporter.consume({ entries: batch.entries.map((e) => map(e)) });
         acknowledged += batch.entries.length;
       },
     };

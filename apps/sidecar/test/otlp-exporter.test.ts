@@ -2,6 +2,7 @@ import { createServer } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { createTestHost } from '@logpush-otel/pipeline/testing';
 import type { TestHost } from '@logpush-otel/pipeline/testing';
+import type { LogEntry, MappedBatch } from '@logpush-otel/pipeline';
 import { partialSuccessBody, startOtlpReceiver } from '@logpush-otel/testdata/otlp-receiver';
 import type { OtlpReceiver } from '@logpush-otel/testdata/otlp-receiver';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -351,12 +352,15 @@ describe('otlp exporter delivery', () => {
     await expect(e.consume(batch(1))).rejects.toThrow(/shut down/);
   });
 
-  it('refuses entries that the cloudflare processor has not mapped', async () => {
+  it('refuses (and sends nothing for) an unmapped entry smuggled past the types', async () => {
+    // the service always maps before exporters (MappedBatch); only a direct caller can get here
     receiver = await startOtlpReceiver();
     const e = exporter(createTestHost(), { endpoint: receiver.url });
-    const raw = entry(1);
+    const raw: LogEntry = entry(1);
     delete raw.log;
-    await expect(e.consume({ entries: [raw] })).rejects.toThrow(/put the cloudflare processor before/);
+    await expect(e.consume({ entries: [raw] } as unknown as MappedBatch)).rejects.toThrow(
+      /has no log\/resource/,
+    );
     expect(receiver.requests).toEqual([]);
   });
 });

@@ -7,6 +7,7 @@ import type {
   JsonValue,
   LogEntry,
   LogpushRecord,
+  MappedEntry,
   ResourceData,
 } from '@logpush-otel/pipeline';
 import { formatRfc3339Nano, toUnixNano } from '@logpush-otel/schema';
@@ -514,9 +515,10 @@ function validate(options: MappingOptions): void {
  * Creates the mapping function. It sets `entry.log` (timestamp exact in bigint nanoseconds, observed time,
  * severity, body, event name, attributes, dropped count) and `entry.resource` (shared objects, one per distinct
  * attribute set) from `entry.dataset`, `entry.record`, `entry.timeUnixNano`, `entry.raw` and processor
- * `entry.attributes`. Never throws for odd record values; throws TypeError here for invalid options.
+ * `entry.attributes`, and returns the entry, typed as mapped. Never throws for odd record values; throws
+ * TypeError here for invalid options.
  */
-export function createMapper(options: MappingOptions = {}): (entry: LogEntry) => void {
+export function createMapper(options: MappingOptions = {}): (entry: LogEntry) => MappedEntry {
   validate(options);
   const profile = options.profile ?? 'default';
   const bodyMode = options.body ?? 'summary';
@@ -583,7 +585,7 @@ export function createMapper(options: MappingOptions = {}): (entry: LogEntry) =>
     return resource;
   };
 
-  return (entry: LogEntry): void => {
+  return (entry: LogEntry): MappedEntry => {
     let ds = lastCompiled;
     if (ds === undefined || entry.dataset !== lastDataset) {
       ds = compileDataset(entry.dataset);
@@ -668,5 +670,6 @@ export function createMapper(options: MappingOptions = {}): (entry: LogEntry) =>
       droppedAttributesCount: state.dropped,
     };
     entry.resource = resourceFor(ds, state.zoneName, state.zoneId);
+    return entry as MappedEntry;
   };
 }

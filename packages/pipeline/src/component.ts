@@ -1,5 +1,5 @@
 import type { ConfigIssue } from './errors.ts';
-import type { LogBatch, LogEntry } from './log-entry.ts';
+import type { LogBatch, LogEntry, MappedBatch } from './log-entry.ts';
 
 /** Structured logging for the sidecar's own messages. */
 export interface Logger {
@@ -85,13 +85,14 @@ export interface Component {
  * position past these entries. A rejection means "not delivered, do not advance"; a rejection with a
  * PermanentError means retrying will not help. A slow consumer slows its caller: that is the backpressure.
  */
-export interface Consumer {
-  consume(batch: LogBatch): Promise<void>;
+export interface Consumer<B extends LogBatch = LogBatch> {
+  consume(batch: B): Promise<void>;
 }
 
 export type Receiver = Component;
 export interface Processor extends Component, Consumer {}
-export interface Exporter extends Component, Consumer {}
+/** Exporters consume mapped batches: every entry has its `log` and `resource` (see MappedEntry). */
+export interface Exporter extends Component, Consumer<MappedBatch> {}
 
 export type ComponentKind = 'receiver' | 'processor' | 'exporter';
 

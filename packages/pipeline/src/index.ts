@@ -26,7 +26,15 @@ export type {
 } from './component.ts';
 export { ConfigError, PermanentError, isPermanentError } from './errors.ts';
 export type { ConfigIssue } from './errors.ts';
-export type { LogBatch, LogEntry, LogRecordData, ResourceData, SourcePosition } from './log-entry.ts';
+export type {
+  LogBatch,
+  LogEntry,
+  LogRecordData,
+  MappedBatch,
+  MappedEntry,
+  ResourceData,
+  SourcePosition,
+} from './log-entry.ts';
 export { Double } from './values.ts';
 export type { AnyValue, Attributes, JsonValue, LogpushRecord } from './values.ts';
 export { Batcher, BatcherClosedError } from './batcher.ts';
