@@ -25,29 +25,35 @@ function isMap(value: JsonValue | undefined): value is { [key: string]: JsonValu
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
+/** Whether a header name carries cookie values (`cookie`, `set-cookie`, any case). */
+export function isCookieHeader(name: string): boolean {
+  return COOKIE_HEADERS.test(name);
+}
+
+/** A copy of `object` without the keys `drop` names (built key by key: no `delete`, which slows objects down). */
+function without<T>(object: { [key: string]: T }, drop: (key: string) => boolean): { [key: string]: T } {
+  const out: { [key: string]: T } = {};
+  for (const key in object) if (!drop(key)) out[key] = object[key] as T;
+  return out;
+}
+
 /**
  * `record` without its cookie values: cookie fields removed and `cookie` / `set-cookie` entries removed from its
- * header maps. Returns `record` itself (no copy) when it carries none, which is the common case.
+ * header maps. Returns `record` itself (no copy) when it carries none.
  */
 export function withoutCookies(ds: CompiledDataset, record: LogpushRecord): LogpushRecord {
-  let out: Record<string, JsonValue> | undefined;
-  for (const name of COOKIE_FIELDS) {
-    if (!(name in record)) continue;
-    out ??= { ...record };
-    delete out[name];
-  }
+  let cookieField = false;
+  for (const name of COOKIE_FIELDS) if (name in record) cookieField = true;
+  let headers: Map<string, JsonValue> | undefined;
   for (const name of headerFieldsOf(ds)) {
-    const headers = record[name];
-    if (!isMap(headers)) continue;
-    let kept: Record<string, JsonValue> | undefined;
-    for (const header in headers) {
-      if (!COOKIE_HEADERS.test(header)) continue;
-      kept ??= { ...headers };
-      delete kept[header];
-    }
-    if (kept === undefined) continue;
-    out ??= { ...record };
-    out[name] = kept;
+    const map = record[name];
+    if (!isMap(map)) continue;
+    let found = false;
+    for (const header in map) if (COOKIE_HEADERS.test(header)) found = true;
+    if (found) (headers ??= new Map()).set(name, without(map, isCookieHeader));
   }
-  return out ?? record;
+  if (!cookieField && headers === undefined) return record;
+  const out = without(record, (key) => (COOKIE_FIELDS as readonly string[]).includes(key));
+  if (headers !== undefined) for (const [name, map] of headers) out[name] = map;
+  return out;
 }

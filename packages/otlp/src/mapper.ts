@@ -14,7 +14,7 @@ import { formatRfc3339Nano, toUnixNano } from '@logpush-otel/schema';
 import { AttributeBuilder, keyId, keyName, staticKeyId } from './attribute-builder.ts';
 import { Action, compileDataset, unknownFieldRule } from './compile.ts';
 import type { CompiledDataset, Rule } from './compile.ts';
-import { withoutCookies } from './cookies.ts';
+import { isCookieHeader, withoutCookies } from './cookies.ts';
 import { lokiNormalise } from './keys.ts';
 import { bodySummary } from './summary.ts';
 import { severityOf } from './severity.ts';
@@ -172,6 +172,7 @@ function flattenObject(
   for (const name in object) {
     const value = object[name];
     if (value === undefined || isEmpty(value)) continue;
+    if (headers && !state.cookies && isCookieHeader(name)) continue;
     if (kept >= state.objectKeyLimit) {
       state.dropped++;
       continue;
@@ -592,16 +593,22 @@ export function createMapper(options: MappingOptions = {}): (entry: LogEntry) =>
       lastDataset = entry.dataset;
       lastCompiled = ds;
     }
-    // without `cookies: true`, no cookie value reaches an attribute or the body, whatever the profile
-    const record = state.cookies ? entry.record : withoutCookies(ds, entry.record);
+    const record = entry.record;
+    // without `cookies: true`, no cookie value reaches an attribute or the body, whatever the profile: the
+    // semantic profiles skip them field by field (mapFields, flattenObject); the raw profile and the map and
+    // original bodies use a copy of the record without them
+    const visible =
+      state.cookies || (profile !== 'datadog-raw' && bodyMode === 'summary')
+        ? record
+        : withoutCookies(ds, record);
     b.reset();
     state.dropped = 0;
     state.zoneName = undefined;
     state.zoneId = undefined;
 
     if (profile === 'datadog-raw') {
-      for (const name in record) {
-        const value = record[name];
+      for (const name in visible) {
+        const value = visible[name];
         if (value === null || value === '' || value === undefined) continue;
         const rule = ds.rules.get(name);
         if (rule?.action === Action.resourceName) state.zoneName = toJsonTextOrString(value);
@@ -652,11 +659,11 @@ export function createMapper(options: MappingOptions = {}): (entry: LogEntry) =>
 
     const body: AnyValue =
       bodyMode === 'original'
-        ? record === entry.record
+        ? visible === record
           ? entry.raw
-          : toJsonText(record)
+          : toJsonText(visible)
         : bodyMode === 'map'
-          ? record
+          ? visible
           : bodySummary(ds, record, b);
 
     entry.log = {
