@@ -11,8 +11,9 @@ const COOKIE_HEADERS = /^(?:set-)?cookie2?$/i;
 
 const headerFields = new WeakMap<CompiledDataset, readonly string[]>();
 
-/** The fields of `ds` that are header maps. */
-function headerFieldsOf(ds: CompiledDataset): readonly string[] {
+/** The fields of `record` that are header maps: per the tables, or by name (`...Headers`) for unknown datasets. */
+function headerFieldsOf(ds: CompiledDataset, record: LogpushRecord): readonly string[] {
+  if (ds.schema === undefined) return Object.keys(record).filter((name) => /headers$/i.test(name));
   let fields = headerFields.get(ds);
   if (fields === undefined) {
     fields = [...ds.rules].filter(([, rule]) => rule.action === Action.headers).map(([name]) => name);
@@ -45,7 +46,7 @@ export function withoutCookies(ds: CompiledDataset, record: LogpushRecord): Logp
   let cookieField = false;
   for (const name of COOKIE_FIELDS) if (name in record) cookieField = true;
   let headers: Map<string, JsonValue> | undefined;
-  for (const name of headerFieldsOf(ds)) {
+  for (const name of headerFieldsOf(ds, record)) {
     const map = record[name];
     if (!isMap(map)) continue;
     let found = false;

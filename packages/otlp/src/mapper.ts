@@ -598,7 +598,7 @@ export function createMapper(options: MappingOptions = {}): (entry: LogEntry) =>
     // semantic profiles skip them field by field (mapFields, flattenObject); the raw profile and the map and
     // original bodies use a copy of the record without them
     const visible =
-      state.cookies || (profile !== 'datadog-raw' && bodyMode === 'summary')
+      state.cookies || (profile !== 'datadog-raw' && bodyMode === 'summary' && ds.schema !== undefined)
         ? record
         : withoutCookies(ds, record);
     b.reset();
@@ -616,7 +616,8 @@ export function createMapper(options: MappingOptions = {}): (entry: LogEntry) =>
         b.setKey(DATADOG_RESERVED.has(name.toLowerCase()) ? `cloudflare.${name}` : name, value);
       }
     } else {
-      mapFields(ds, record, state);
+      // a dataset the schema does not know has no header rules: map its fields without cookie headers
+      mapFields(ds, ds.schema === undefined ? visible : record, state);
       for (const d of ds.derive) {
         if (d === 'http-url') deriveHttpUrl(record, b);
         else deriveFirewallUrl(record, b);
