@@ -15,7 +15,6 @@ import {
 import type { ConfigIssue } from './errors.ts';
 
 export {
-  closestKey,
   describeValue,
   isPlainObject,
   mergeConfig,

@@ -41,7 +41,6 @@ export { Batcher, BatcherClosedError } from './batcher.ts';
 export type { BatcherOptions } from './batcher.ts';
 export {
   ConfigReader,
-  closestKey,
   describeValue,
   isPlainObject,
   mergeConfig,
@@ -61,7 +60,7 @@ export type { ComponentRegistry } from './registry.ts';
 export { Service, withFields } from './service.ts';
 export type { ServiceComponent, ServiceState } from './service.ts';
 export { validateServiceConfig } from './service-config.ts';
-export { checkProcessorStages, mappingInsertIndex, stageOf } from './stages.ts';
+export { mappingInsertIndex } from './stages.ts';
 export type {
   ComponentSpec,
   PipelineSpec,

@@ -2,12 +2,12 @@ import { describe, it, expect } from 'vitest';
 import {
   ConfigError,
   ConfigReader,
-  closestKey,
   formatIssue,
   locateIssues,
   probeConfigSchema,
 } from '@logpush-otel/pipeline';
 import type { ConfigSource } from '@logpush-otel/pipeline';
+import { closestKey } from '../src/config-values.ts';
 
 function read(value: unknown, options?: { minMs?: number; milliseconds?: boolean }) {
   const r = new ConfigReader({ timeout: value }, 'exporters.otlp');
