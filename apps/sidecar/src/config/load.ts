@@ -210,12 +210,13 @@ export function parseListenAddress(address: string): { host: string; port: numbe
 export function readStorage(r: ConfigReader, baseDir: string): StorageConfig {
   const abs = (p: string): string => (isAbsolute(p) ? p : resolve(baseDir, p));
   const directory = abs(r.string('directory', '.logpush-otel', { nonEmpty: true }));
-  const checkpointDir = abs(
-    r.string('checkpoint_dir', resolve(directory, 'checkpoints'), { nonEmpty: true }),
-  );
-  const deadLetterDir = abs(
-    r.string('dead_letter_dir', resolve(directory, 'dead-letters'), { nonEmpty: true }),
-  );
+  // left out: inside `directory` (no default in the schema: it depends on where the file is)
+  const within = (key: string, name: string): string => {
+    const value = r.string(key, '', { nonEmpty: true });
+    return value === '' ? resolve(directory, name) : abs(value);
+  };
+  const checkpointDir = within('checkpoint_dir', 'checkpoints');
+  const deadLetterDir = within('dead_letter_dir', 'dead-letters');
   return { directory, checkpointDir, deadLetterDir };
 }
 
