@@ -60,7 +60,6 @@ export type { ComponentRegistry } from './registry.ts';
 export { Service, withFields } from './service.ts';
 export type { ServiceComponent, ServiceState } from './service.ts';
 export { validateServiceConfig } from './service-config.ts';
-export { mappingInsertIndex } from './stages.ts';
 export type {
   ComponentSpec,
   PipelineSpec,

@@ -9,7 +9,6 @@ import {
   formatIssue,
   isPlainObject,
   locateIssues,
-  mappingInsertIndex,
   validateServiceConfig,
 } from '@logpush-otel/pipeline';
 import type { ComponentRegistry, ConfigIssue, ConfigSource, ServiceGraph } from '@logpush-otel/pipeline';
@@ -138,9 +137,9 @@ function applyEnabled(doc: Record<string, unknown>, env: Env, issues: ConfigIssu
 }
 
 /**
- * Adds the mapping processor to pipelines that have none (after their last raw-record processor, before any
- * batch), and declares it with its defaults when a pipeline
- * lists the bare `cloudflare` id without a `processors.cloudflare` section.
+ * Declares the mapping processor (with its defaults) when a pipeline lists the bare `cloudflare` id without a
+ * `processors.cloudflare` section, or lists no mapping at all: validateServiceConfig then adds it to such a
+ * pipeline, after its last raw-record processor and before any batch.
  */
 function ensureMapping(doc: Record<string, unknown>, registry: ComponentRegistry, notes: string[]): void {
   if (!registry.processors.has(MAPPING_PROCESSOR)) return;
@@ -157,11 +156,9 @@ function ensureMapping(doc: Record<string, unknown>, registry: ComponentRegistry
     if (list.includes(MAPPING_PROCESSOR) && !(MAPPING_PROCESSOR in processors))
       processors[MAPPING_PROCESSOR] = {};
     if (list.some((id) => typeof id === 'string' && typeOf(id) === MAPPING_PROCESSOR)) continue;
+    // declared here so that OTEL_SERVICE_NAME and OTEL_RESOURCE_ATTRIBUTES apply to it; validateServiceConfig
+    // places it in the pipeline (the list stays as written, so that issue paths match the file)
     if (!(MAPPING_PROCESSOR in processors)) processors[MAPPING_PROCESSOR] = {};
-    const ids = list.map((id) => (typeof id === 'string' ? id : ''));
-    const at = mappingInsertIndex(ids, (id) => registry.processors.get(typeOf(id)));
-    const items: unknown[] = list;
-    pipeline['processors'] = [...items.slice(0, at), MAPPING_PROCESSOR, ...items.slice(at)];
     notes.push(
       `service.pipelines.${name}: added the ${MAPPING_PROCESSOR} processor after the processors that read raw records`,
     );
@@ -311,6 +308,7 @@ export function parseConfig(
   const validated = validateServiceConfig(
     { receivers: doc['receivers'], processors: doc['processors'], exporters: doc['exporters'], pipelines },
     options.registry,
+    { ensureProcessors: options.registry.processors.has(MAPPING_PROCESSOR) ? [MAPPING_PROCESSOR] : [] },
   );
   if (!validated.ok) issues.push(...validated.issues);
   if (issues.length > 0 || !validated.ok) {
