@@ -4,7 +4,16 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 
-const allowedTop = new Set(['dist', 'src', 'bin', 'README.md', 'LICENSE', 'package.json']);
+// config.schema.json: the sidecar's generated configuration schema, for editors
+const allowedTop = new Set([
+  'dist',
+  'src',
+  'bin',
+  'README.md',
+  'LICENSE',
+  'package.json',
+  'config.schema.json',
+]);
 const required = ['README.md', 'LICENSE', 'package.json', 'dist/index.js', 'dist/index.d.ts'];
 
 const pkg = JSON.parse(readFileSync('package.json', 'utf8')) as { name: string };

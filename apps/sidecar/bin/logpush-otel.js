@@ -1,25 +1,30 @@
 #!/usr/bin/env node
-/* global process, URL */
-// Entry point of the `logpush-otel` command.
-// In the repository (src/ present) it runs the TypeScript sources directly with Node's type stripping, resolving
-// the sibling @logpush-otel/* packages to their sources too, so no build step is needed after `npm ci`.
-// In a published install it runs the compiled dist/.
-import { existsSync } from 'node:fs';
-import { registerHooks } from 'node:module';
-
-const source = new URL('../src/cli.ts', import.meta.url);
-if (existsSync(source)) {
-  registerHooks({
-    resolve(specifier, context, nextResolve) {
-      const conditions = context.conditions.includes('logpush-otel-source')
-        ? context.conditions
-        : ['logpush-otel-source', ...context.conditions];
-      return nextResolve(specifier, { ...context, conditions });
-    },
-  });
-  const { main } = await import(source.href);
-  await main(process.argv.slice(2));
+/* global process */
+// Entry point of the `logpush-otel` command. This file only checks the Node.js version, in syntax every Node.js
+// release parses (no import statements, no modern operators), so that an old Node.js prints one clear line
+// instead of a SyntaxError; then it loads ./start.js, which runs the command.
+var REQUIRED = [22, 15, 0];
+var parts = String(process.versions.node).split('.');
+var have = [Number(parts[0]) || 0, Number(parts[1]) || 0, Number(parts[2]) || 0];
+var older = false;
+for (var i = 0; i < 3; i++) {
+  if (have[i] !== REQUIRED[i]) {
+    older = have[i] < REQUIRED[i];
+    break;
+  }
+}
+if (older) {
+  process.stderr.write(
+    'logpush-otel: needs Node.js ' +
+      REQUIRED.join('.') +
+      ' or newer, this is ' +
+      process.version +
+      '; inside the repository run `npx logpush-otel ...` (it uses the Node.js the repository pins)\n',
+  );
+  process.exit(2);
 } else {
-  const { main } = await import(new URL('../dist/cli.js', import.meta.url).href);
-  await main(process.argv.slice(2));
+  import('./start.js').catch(function (error) {
+    process.stderr.write('logpush-otel: ' + ((error && error.stack) || String(error)) + '\n');
+    process.exit(1);
+  });
 }

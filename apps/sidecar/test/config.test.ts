@@ -54,7 +54,7 @@ describe('configuration', () => {
       { name: 'logs', receivers: ['logpush_file'], processors: ['cloudflare'], exporters: ['otlp'] },
     ]);
     expect(config.notes).toContain(
-      'service.pipelines.logs: appended the cloudflare processor before the exporters',
+      'service.pipelines.logs: added the cloudflare processor after the processors that read raw records',
     );
   });
 
@@ -305,5 +305,59 @@ describe('loadConfig', () => {
     expect(result.ok ? [] : result.issues).toEqual([
       { path: join(dir, 'nope.yaml'), message: 'expected a readable YAML file: no such file' },
     ]);
+  });
+});
+
+describe('issue locations and messages', () => {
+  const text = `receivers:
+  logpush_file:
+    directroy: /var/log/logpush
+    poll_interval: 1000
+exporters:
+  otlp:
+    endpoint: \${env:OTLP_URL}
+service:
+  pipelines:
+    logs:
+      receivers: [logpush_file]
+      exporters: [otlp]
+`;
+
+  it('points every issue at the file, line and column of its key, in file order', () => {
+    const result = parse(text);
+    expect(result.ok).toBe(false);
+    if (result.ok) return;
+    expect(formatIssues(result.issues).split('\n')).toEqual([
+      'config.yaml:2:3: receivers.logpush_file.directory: expected the directory to read Logpush files from, got nothing',
+      "config.yaml:3:5: receivers.logpush_file.directroy: unknown key; did you mean 'directory'?",
+      'config.yaml:4:5: receivers.logpush_file.poll_interval: expected a duration such as 200ms, 5s or 1m, got 1000',
+      'config.yaml:7:5: exporters.otlp.endpoint: expected the OTLP/HTTP base URL (e.g. http://localhost:4318, or set OTEL_EXPORTER_OTLP_ENDPOINT), got nothing (${env:OTLP_URL} is not set)',
+    ]);
+    expect(result.issues[1]).toMatchObject({ file: 'config.yaml', line: 3, column: 5 });
+  });
+
+  it('reads the same duration grammar in every component, 1d included', () => {
+    const config = ok(
+      minimal
+        .replace('directory: /var/log/logpush', 'directory: /var/log/logpush\n    forget_after: 1d')
+        .replace('endpoint: http://collector:4318', 'endpoint: http://collector:4318\n    timeout: 1.5m'),
+    );
+    expect(section(config, 'receivers', 'logpush_file')['forget_after']).toBe(86_400_000);
+    expect(section(config, 'exporters', 'otlp')['timeout']).toBe(90_000);
+  });
+
+  it('suggests the close key in enrichment processors too, and names known keys when none is close', () => {
+    const found = problems(
+      minimal.replace(
+        'exporters:\n  otlp:',
+        'processors:\n  sample: { rat: 0.5 }\n  derived: { zzz: 1 }\nexporters:\n  otlp:',
+      ),
+    );
+    expect(found).toEqual(
+      expect.arrayContaining([
+        "processors.sample.rat: unknown key; did you mean 'rate'?",
+        'processors.derived.zzz: unknown key (known keys: bot_threshold)',
+      ]),
+    );
   });
 });

@@ -80,8 +80,7 @@ describe('delivery during a backend outage', () => {
       async consume(batch: LogBatch) {
         read += batch.entries.length;
         maxOutstanding = Math.max(maxOutstanding, read - acknowledged);
-        for (const e of batch.entries) map(e);
-        await exporter.consume(batch);
+        await exporter.consume({ entries: batch.entries.map((e) => map(e)) });
         acknowledged += batch.entries.length;
       },
     };
@@ -90,10 +89,9 @@ describe('delivery during a backend outage', () => {
     const maxInFlightBatches = 2;
     const receiverConfig = logpushFileReceiverFactory.validate(
       {
-        ...logpushFileReceiverFactory.defaultConfig(),
         directory: input,
         checkpoint_dir: join(work, 'checkpoints'),
-        poll_interval: 25,
+        poll_interval: '25ms',
         batch_size: batchSize,
         max_in_flight_batches: maxInFlightBatches,
       },

@@ -118,6 +118,8 @@ async function prepare(url: string): Promise<Setup> {
 processors:
   cloudflare:
     body: original
+    # the generated records carry cookies: with them allowed, the body is the line as read (the record's identity)
+    cookies: true
 exporters:
   otlp:
     endpoint: ${JSON.stringify(url)}

@@ -2,6 +2,7 @@ import { createServer } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { createTestHost } from '@logpush-otel/pipeline/testing';
 import type { TestHost } from '@logpush-otel/pipeline/testing';
+import type { LogEntry, MappedBatch } from '@logpush-otel/pipeline';
 import { partialSuccessBody, startOtlpReceiver } from '@logpush-otel/testdata/otlp-receiver';
 import type { OtlpReceiver } from '@logpush-otel/testdata/otlp-receiver';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -105,15 +106,29 @@ describe('otlp exporter configuration', () => {
     expect(issues.find((i) => i.path.endsWith('.endpoint'))?.message).toMatch(/expected an http\(s\) URL/);
   });
 
-  it('accepts its own defaults once an endpoint is set, and validating twice changes nothing', () => {
+  it('fills its defaults in their typed shape, and reads durations in the one grammar (no bare numbers)', () => {
     const once = config({ endpoint: 'http://127.0.0.1:4318', timeout: '5s', max_request_size: '1MiB' });
     expect(once.timeout).toBe(5000);
     expect(once.max_request_size).toBe(1024 * 1024);
-    const twice = otlpExporterFactory.validate(once, 'exporters.otlp');
-    expect(twice).toEqual({ ok: true, config: once });
-    expect(otlpExporterFactory.validate(otlpExporterFactory.defaultConfig(), 'exporters.otlp').ok).toBe(
-      false,
+    const plain = otlpExporterFactory.validate({ endpoint: 'http://127.0.0.1:4318' }, 'exporters.otlp');
+    expect(plain).toEqual({
+      ok: true,
+      config: { ...otlpExporterFactory.defaultConfig(), endpoint: 'http://127.0.0.1:4318' },
+    });
+    const bare = otlpExporterFactory.validate(
+      {
+        endpoint: 'http://127.0.0.1:4318',
+        timeout: 5000,
+        retry_on_failure: { initial_interval: '1d', max_interval: '2d' },
+      },
+      'exporters.otlp',
     );
+    expect(bare).toEqual({
+      ok: false,
+      issues: [
+        { path: 'exporters.otlp.timeout', message: 'expected a duration such as 200ms, 5s or 1m, got 5000' },
+      ],
+    });
   });
 });
 
@@ -337,12 +352,15 @@ describe('otlp exporter delivery', () => {
     await expect(e.consume(batch(1))).rejects.toThrow(/shut down/);
   });
 
-  it('refuses entries that the cloudflare processor has not mapped', async () => {
+  it('refuses (and sends nothing for) an unmapped entry smuggled past the types', async () => {
+    // the service always maps before exporters (MappedBatch); only a direct caller can get here
     receiver = await startOtlpReceiver();
     const e = exporter(createTestHost(), { endpoint: receiver.url });
-    const raw = entry(1);
+    const raw: LogEntry = entry(1);
     delete raw.log;
-    await expect(e.consume({ entries: [raw] })).rejects.toThrow(/put the cloudflare processor before/);
+    await expect(e.consume({ entries: [raw] } as unknown as MappedBatch)).rejects.toThrow(
+      /has no log\/resource/,
+    );
     expect(receiver.requests).toEqual([]);
   });
 });

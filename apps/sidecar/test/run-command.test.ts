@@ -134,7 +134,8 @@ describe('logpush-otel validate', () => {
     const run = spawnCli(['validate', '--config', join(dir, 'config.yaml')]);
     expect(await run.exit).toBe(0);
     expect(run.stdout[0]).toBe(`OK: ${join(dir, 'config.yaml')}`);
-    expect(run.stdout).toContain('  logs: logpush_file -> batch -> cloudflare -> file');
+    // the service places the mapping after the raw-record processors (none here), so before batch
+    expect(run.stdout).toContain('  logs: logpush_file -> cloudflare -> batch -> file');
   });
 
   it('lists every problem with its path and exits 2', async () => {
@@ -144,10 +145,31 @@ describe('logpush-otel validate', () => {
     );
     const run = spawnCli(['validate', '--config', join(dir, 'config.yaml')]);
     expect(await run.exit).toBe(2);
+    const file = join(dir, 'config.yaml');
     expect(run.stderr).toEqual([
-      `${join(dir, 'config.yaml')}: 2 problems:`,
-      '  processors.batch.send_batch_size: expected an integer >= 1, got "lots"',
-      '  service.pipelines.logs.exporters[1]: exporter "otlp" is not defined under exporters (defined: file)',
+      `${file}: 2 problems:`,
+      `  ${file}:8:5: processors.batch.send_batch_size: expected an integer >= 1, got "lots"`,
+      `  ${file}:18:25: service.pipelines.logs.exporters[1]: exporter "otlp" is not defined under exporters (defined: file)`,
+    ]);
+  });
+
+  it('refuses a raw-record processor listed after the mapping, naming both (validate and run)', async () => {
+    const file = join(dir, 'config.yaml');
+    await writeFile(
+      file,
+      fileConfig()
+        .replace('processors:\n  batch:', 'processors:\n  privacy: { preset: strict }\n  batch:')
+        .replace('processors: [batch]', 'processors: [cloudflare, privacy]'),
+    );
+    const problem = `  ${file}:18:32: service.pipelines.logs.processors[1]: "privacy" works on raw records, so it must run before the mapping processor "cloudflare", but it is listed after it: move "privacy" before "cloudflare"`;
+    const validate = spawnCli(['validate', '--config', file]);
+    expect(await validate.exit).toBe(2);
+    expect(validate.stderr).toEqual([`${file}: 1 problem:`, problem]);
+    const run = spawnCli(['run', '--config', file]);
+    expect(await run.exit).toBe(2);
+    expect(run.stderr).toEqual([
+      `logpush-otel run: ${file} is not a valid configuration (1 problem):`,
+      problem,
     ]);
   });
 
@@ -166,7 +188,9 @@ describe('logpush-otel run', () => {
     expect(run.stderr[0]).toBe(
       `logpush-otel run: ${join(dir, 'config.yaml')} is not a valid configuration (1 problem):`,
     );
-    expect(run.stderr[1]).toMatch(/^ {2}exporters\.file\.path: expected /);
+    expect(run.stderr[1]).toBe(
+      `  ${join(dir, 'config.yaml')}:12:5: exporters.file.path: expected the file to write OTLP/JSON lines to, e.g. ./out/logs.jsonl, got nothing`,
+    );
   });
 
   it('serves health, readiness and metrics, drains on SIGTERM, and a later --once run delivers the rest', async () => {

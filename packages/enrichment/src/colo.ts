@@ -1,7 +1,6 @@
 import type { LogEntry, ProcessorFactory } from '@logpush-otel/pipeline';
-import { Double } from '@logpush-otel/pipeline';
+import { ConfigReader, Double } from '@logpush-otel/pipeline';
 import { coloTableText } from './colo-table.ts';
-import { ConfigReader } from './config.ts';
 import { entryProcessor, processorCounter } from './processor.ts';
 
 /** Where a Cloudflare data centre is: the city and country of its airport code, and the airport's coordinates. */
@@ -101,10 +100,8 @@ export const coloProcessorFactory: ProcessorFactory<ColoConfig> = {
   defaultConfig: () => ({ fields: [...defaultColoFields] }),
   validate(config, path) {
     const r = new ConfigReader(config, path);
-    r.onlyKeys(['fields']);
-    const fields = r.stringList('fields', defaultColoFields);
-    if (fields.length === 0) r.issue(r.at('fields'), 'expected at least one field name');
-    return r.result({ fields });
+    const fields = r.stringList('fields', defaultColoFields, { minItems: 1, nonEmptyItems: true });
+    return r.finish({ fields });
   },
   create(settings, config, next) {
     const unknown = processorCounter(

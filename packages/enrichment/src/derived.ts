@@ -1,7 +1,6 @@
 import type { Attributes, LogEntry, LogpushRecord, ProcessorFactory } from '@logpush-otel/pipeline';
-import { Double } from '@logpush-otel/pipeline';
+import { ConfigReader, Double } from '@logpush-otel/pipeline';
 import { toUnixNano } from '@logpush-otel/schema';
-import { ConfigReader } from './config.ts';
 import { entryProcessor } from './processor.ts';
 import { toNumber } from './values.ts';
 
@@ -132,9 +131,8 @@ export const derivedProcessorFactory: ProcessorFactory<DerivedConfig> = {
   defaultConfig: () => ({ bot_threshold: 30 }),
   validate(config, path) {
     const r = new ConfigReader(config, path);
-    r.onlyKeys(['bot_threshold']);
     const botThreshold = r.number('bot_threshold', 30, { integer: true, min: 2, max: 99 });
-    return r.result({ bot_threshold: botThreshold });
+    return r.finish({ bot_threshold: botThreshold });
   },
   create(settings, config, next) {
     const options = { botThreshold: config.bot_threshold };

@@ -1,6 +1,5 @@
-import type { ConfigIssue, JsonValue, LogEntry, ProcessorFactory } from '@logpush-otel/pipeline';
-import { describeValue } from '@logpush-otel/pipeline';
-import { ConfigReader, compileRegex } from './config.ts';
+import type { JsonSchema, JsonValue, LogEntry, ProcessorFactory } from '@logpush-otel/pipeline';
+import { ConfigReader, describeValue } from '@logpush-otel/pipeline';
 import { dropProcessor } from './processor.ts';
 import { toNumber } from './values.ts';
 
@@ -98,49 +97,58 @@ function isScalar(v: unknown): v is string | number | boolean {
   return typeof v === 'string' || typeof v === 'boolean' || (typeof v === 'number' && Number.isFinite(v));
 }
 
-function readCondition(value: unknown, path: string, issues: ConfigIssue[]): Condition | undefined {
-  const r = new ConfigReader(value, path, issues);
-  r.onlyKeys(['field', ...OPERATORS]);
-  const field = r.optionalString('field');
-  if (field === undefined && !r.has('field')) r.issue(r.at('field'), 'expected the record field to test');
-  const ops = OPERATORS.filter((op) => r.value[op] !== undefined);
+const SCALAR: JsonSchema = { type: ['string', 'number', 'boolean'] };
+const OPERATOR_SCHEMAS: Record<(typeof OPERATORS)[number], JsonSchema> = {
+  equals: SCALAR,
+  not_equals: SCALAR,
+  in: { type: 'array', items: SCALAR, minItems: 1 },
+  regex: { type: 'string' },
+  exists: { type: 'boolean' },
+  gt: { type: 'number' },
+  gte: { type: 'number' },
+  lt: { type: 'number' },
+  lte: { type: 'number' },
+};
+
+function readCondition(r: ConfigReader): Condition | undefined {
+  if (r.issues.length > 0) return undefined; // not a mapping: already reported
+  const field = r.optionalString('field', { nonEmpty: true });
+  if (field === undefined && !r.has('field'))
+    r.issue('field', 'expected the record field to test, got nothing');
+  for (const op of OPERATORS) r.declare(op, OPERATOR_SCHEMAS[op]);
+  const ops = OPERATORS.filter((op) => r.has(op));
   if (ops.length !== 1) {
     r.issue(
-      path,
+      '',
       `expected exactly one operator (${OPERATORS.join(', ')}), got ${ops.length === 0 ? 'none' : ops.join(', ')}`,
     );
     return undefined;
   }
-  const op = ops[0];
-  const v = r.value[op ?? ''];
-  const at = r.at(op ?? '');
+  const op = ops[0] ?? 'equals';
+  if (op === 'regex') {
+    const regex = r.regex('regex');
+    return field === undefined || regex === undefined ? undefined : { field, regex };
+  }
+  const v = r.raw(op);
   if (field === undefined) return undefined;
   switch (op) {
     case 'equals':
     case 'not_equals':
       if (!isScalar(v)) {
-        r.issue(at, `expected a string, number or boolean, got ${describeValue(v)}`);
+        r.issue(op, `expected a string, number or boolean, got ${describeValue(v)}`);
         return undefined;
       }
       return op === 'equals' ? { field, equals: v } : { field, not_equals: v };
     case 'in': {
       if (!Array.isArray(v) || v.length === 0 || !v.every(isScalar)) {
-        r.issue(at, `expected a non-empty list of strings, numbers or booleans, got ${describeValue(v)}`);
+        r.issue(op, `expected a non-empty list of strings, numbers or booleans, got ${describeValue(v)}`);
         return undefined;
       }
       return { field, in: v };
     }
-    case 'regex': {
-      if (typeof v !== 'string') {
-        r.issue(at, `expected a regular expression as a string, got ${describeValue(v)}`);
-        return undefined;
-      }
-      const regex = compileRegex(v, '', at, issues);
-      return regex === undefined ? undefined : { field, regex };
-    }
     case 'exists':
       if (typeof v !== 'boolean') {
-        r.issue(at, `expected true or false, got ${describeValue(v)}`);
+        r.issue(op, `expected true or false, got ${describeValue(v)}`);
         return undefined;
       }
       return { field, exists: v };
@@ -149,36 +157,21 @@ function readCondition(value: unknown, path: string, issues: ConfigIssue[]): Con
     case 'lt':
     case 'lte':
       if (typeof v !== 'number' || !Number.isFinite(v)) {
-        r.issue(at, `expected a number, got ${describeValue(v)}`);
+        r.issue(op, `expected a number, got ${describeValue(v)}`);
         return undefined;
       }
       return { field, [op]: v } as Condition;
-    default:
-      return undefined;
   }
 }
 
 function readBlock(r: ConfigReader, key: string): MatchBlock | undefined {
+  const b = r.section(key);
   if (!r.has(key)) return undefined;
-  const b = r.child(key);
-  const before = b.issues.length;
-  b.onlyKeys(['datasets', 'match', 'conditions']);
-  const datasets = b.stringList('datasets', []);
+  const datasets = b.stringList('datasets', [], { nonEmptyItems: true });
   const match = b.oneOf('match', ['all', 'any'] as const, 'all');
-  const raw = b.value.conditions;
-  const conditions: Condition[] = [];
-  if (raw !== undefined && raw !== null) {
-    if (!Array.isArray(raw))
-      b.issue(b.at('conditions'), `expected a list of conditions, got ${describeValue(raw)}`);
-    else {
-      raw.forEach((c: unknown, i) => {
-        const cond = readCondition(c, `${b.at('conditions')}[${i}]`, b.issues);
-        if (cond !== undefined) conditions.push(cond);
-      });
-    }
-  }
-  if (datasets.length === 0 && conditions.length === 0 && b.issues.length === before) {
-    b.issue(b.path, 'expected datasets or conditions (an empty block would match every record)');
+  const conditions = b.list('conditions', (c) => readCondition(c));
+  if (datasets.length === 0 && conditions.length === 0 && b.allIssues().length === 0) {
+    b.issue('', 'expected datasets or conditions (an empty block would match every record)');
   }
   return { datasets, match, conditions };
 }
@@ -191,13 +184,12 @@ export const filterProcessorFactory: ProcessorFactory<FilterConfig> = {
   defaultConfig: () => ({ include: undefined, exclude: undefined }),
   validate(config, path) {
     const r = new ConfigReader(config, path);
-    r.onlyKeys(['include', 'exclude']);
     const include = readBlock(r, 'include');
     const exclude = readBlock(r, 'exclude');
-    if (include === undefined && exclude === undefined && r.issues.length === 0) {
-      r.issue(path, 'expected include, exclude or both');
+    if (include === undefined && exclude === undefined && r.allIssues().length === 0) {
+      r.issue('', 'expected include, exclude or both');
     }
-    return r.result({ include, exclude });
+    return r.finish({ include, exclude });
   },
   create(settings, config, next) {
     return dropProcessor(settings, next, (entry) => filterKeeps(entry, config));

@@ -1,10 +1,9 @@
 import { readFileSync, statSync } from 'node:fs';
 import { isIP } from 'node:net';
 import type { Attributes, LogEntry, ProcessorFactory } from '@logpush-otel/pipeline';
-import { Double } from '@logpush-otel/pipeline';
+import { ConfigReader, Double } from '@logpush-otel/pipeline';
 import { Reader } from 'mmdb-lib';
 import type { Response } from 'mmdb-lib';
-import { ConfigReader } from './config.ts';
 import { entryProcessor, processorCounter } from './processor.ts';
 import { isAbsent } from './values.ts';
 
@@ -263,20 +262,17 @@ export const geoIpProcessorFactory: ProcessorFactory<GeoIpConfig> = {
   }),
   validate(config, path) {
     const r = new ConfigReader(config, path);
-    r.onlyKeys(['databases', 'ip_fields', 'overwrite', 'language', 'reload_interval']);
-    const databases = r.stringList('databases', []);
-    if (databases.length === 0 && !r.issues.some((i) => i.path.startsWith(r.at('databases')))) {
+    const databases = r.stringList('databases', [], { nonEmptyItems: true });
+    if (databases.length === 0 && !r.issues.some((i) => i.path.startsWith(r.at('databases'))))
       r.issue(
-        r.at('databases'),
-        'expected at least one MaxMind database file (.mmdb), e.g. GeoLite2-City.mmdb',
+        'databases',
+        'expected at least one MaxMind database file (.mmdb), e.g. GeoLite2-City.mmdb, got nothing',
       );
-    }
-    const ipFields = r.stringList('ip_fields', defaultGeoIpFields);
-    if (ipFields.length === 0) r.issue(r.at('ip_fields'), 'expected at least one field name');
-    return r.result({
+    const ipFields = r.stringList('ip_fields', defaultGeoIpFields, { minItems: 1, nonEmptyItems: true });
+    return r.finish({
       databases,
       ip_fields: ipFields,
-      overwrite: r.bool('overwrite', false),
+      overwrite: r.boolean('overwrite', false),
       language: r.string('language', 'en'),
       reload_interval: r.number('reload_interval', 60, { min: 0, max: 86_400 }),
     });

@@ -1,6 +1,6 @@
 import { isIP } from 'node:net';
 import type { JsonValue, LogEntry, LogpushRecord, ProcessorFactory } from '@logpush-otel/pipeline';
-import { ConfigReader } from './config.ts';
+import { ConfigReader } from '@logpush-otel/pipeline';
 import { fieldKind } from './field-kinds.ts';
 import { entryProcessor } from './processor.ts';
 
@@ -180,8 +180,7 @@ export const indicatorsProcessorFactory: ProcessorFactory<IndicatorsConfig> = {
   defaultConfig: () => ({}),
   validate(config, path) {
     const r = new ConfigReader(config, path);
-    r.onlyKeys([]);
-    return r.result({});
+    return r.finish({});
   },
   create(settings, _config, next) {
     return entryProcessor(settings, next, enrichIndicators);

@@ -1,6 +1,6 @@
 import { isIP } from 'node:net';
+import { ConfigReader } from '@logpush-otel/pipeline';
 import type { AnyValue, JsonValue, LogEntry, ProcessorFactory } from '@logpush-otel/pipeline';
-import { ConfigReader } from './config.ts';
 import { fieldKind } from './field-kinds.ts';
 import { hashIp, truncateIp } from './ip.ts';
 import { entryProcessor } from './processor.ts';
@@ -488,31 +488,20 @@ export function resolvePrivacyConfig(
   env: NodeJS.ProcessEnv = process.env,
 ): { policy: PrivacyPolicy | undefined; issues: { path: string; message: string }[] } {
   const r = new ConfigReader(config, path);
-  r.onlyKeys([
-    'preset',
-    'ip',
-    'query',
-    'drop_fields',
-    'drop_field_patterns',
-    'rewrite_raw',
-    'dead_letter',
-    'policy',
-  ]);
   const preset = r.oneOf('preset', ['none', 'default', 'strict'] as const, 'default');
   const base = privacyPreset(preset);
 
-  const ipR = r.child('ip');
-  ipR.onlyKeys(['mode', 'ipv4_prefix', 'ipv6_prefix', 'hash_key', 'hash_key_env', 'fields']);
+  const ipR = r.section('ip');
   const ipMode = ipR.oneOf('mode', ['keep', 'truncate', 'hash', 'drop'] as const, base.ip.mode);
   const v4Prefix = ipR.number('ipv4_prefix', base.ip.v4Prefix, { integer: true, min: 0, max: 32 });
   const v6Prefix = ipR.number('ipv6_prefix', base.ip.v6Prefix, { integer: true, min: 0, max: 128 });
-  let key = ipR.optionalString('hash_key');
-  const keyEnv = ipR.optionalString('hash_key_env');
+  let key = ipR.optionalString('hash_key', { nonEmpty: true });
+  const keyEnv = ipR.optionalString('hash_key_env', { nonEmpty: true });
   if (key === undefined && keyEnv !== undefined) {
     key = env[keyEnv];
     if (key === undefined || key === '') {
       ipR.issue(
-        ipR.at('hash_key_env'),
+        'hash_key_env',
         `expected environment variable ${keyEnv} to hold the HMAC key, but it is not set`,
       );
     }
@@ -520,36 +509,36 @@ export function resolvePrivacyConfig(
   if (ipMode === 'hash') {
     if (key === undefined && keyEnv === undefined) {
       ipR.issue(
-        ipR.at('mode'),
+        'mode',
         'hash expected a secret key: set hash_key_env (the environment variable holding it) or hash_key',
       );
     } else if (key !== undefined && key.length < 16) {
       ipR.issue(
-        keyEnv === undefined ? ipR.at('hash_key') : ipR.at('hash_key_env'),
+        keyEnv === undefined ? 'hash_key' : 'hash_key_env',
         `expected a key of at least 16 characters, got ${key.length}`,
       );
     }
   }
-  const ipFields = ipR.stringList('fields', []);
+  const ipFields = ipR.stringList('fields', [], { nonEmptyItems: true });
 
-  const qR = r.child('query');
-  qR.onlyKeys(['mode', 'params', 'patterns', 'replacement', 'fields']);
+  const qR = r.section('query');
   const qMode = qR.oneOf(
     'mode',
     ['keep', 'redact', 'remove', 'redact_all', 'drop'] as const,
     base.query.mode,
   );
-  const params = qR.stringList('params', base.query.params);
+  const params = qR.stringList('params', base.query.params, { nonEmptyItems: true });
   const patterns = qR.has('patterns') ? qR.regexList('patterns', [], 'i') : [...base.query.patterns];
   const replacement = qR.string('replacement', base.query.replacement);
-  const qFields = qR.stringList('fields', []);
+  const qFields = qR.stringList('fields', [], { nonEmptyItems: true });
 
-  const dropFields = [...base.dropFields, ...r.stringList('drop_fields', [])];
+  const dropFields = [...base.dropFields, ...r.stringList('drop_fields', [], { nonEmptyItems: true })];
   const dropPatterns = [...base.dropFieldPatterns, ...r.regexList('drop_field_patterns', [])];
-  const rewriteRaw = r.bool('rewrite_raw', true);
+  const rewriteRaw = r.boolean('rewrite_raw', true);
   const deadLetter = r.oneOf('dead_letter', ['private', 'raw'] as const, 'private');
 
-  if (r.issues.length > 0) return { policy: undefined, issues: r.issues };
+  const issues = r.allIssues();
+  if (issues.length > 0) return { policy: undefined, issues };
   const policy: PrivacyPolicy = {
     ip: { mode: ipMode, v4Prefix, v6Prefix, fields: ipFields, ...(key === undefined ? {} : { key }) },
     query: { mode: qMode, params, patterns, replacement, fields: qFields },

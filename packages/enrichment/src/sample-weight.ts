@@ -1,6 +1,5 @@
 import type { AnyValue, LogEntry, ProcessorFactory } from '@logpush-otel/pipeline';
-import { Double } from '@logpush-otel/pipeline';
-import { ConfigReader } from './config.ts';
+import { ConfigReader, Double } from '@logpush-otel/pipeline';
 import { entryProcessor } from './processor.ts';
 
 /** Attribute keys for sampling. */
@@ -44,13 +43,10 @@ export const sampleWeightProcessorFactory: ProcessorFactory<SampleWeightConfig> 
   defaultConfig: () => ({ sample_rate: 1, datasets: {} }),
   validate(config, path) {
     const r = new ConfigReader(config, path);
-    r.onlyKeys(['sample_rate', 'datasets']);
     const rateRange = { min: 0, exclusiveMin: true, max: 1 };
     const sampleRate = r.number('sample_rate', 1, rateRange);
-    const ds = r.child('datasets');
-    const datasets: Record<string, number> = {};
-    for (const key of Object.keys(ds.value)) datasets[key] = ds.number(key, 1, rateRange);
-    return r.result({ sample_rate: sampleRate, datasets });
+    const datasets = r.numberMap('datasets', {}, rateRange);
+    return r.finish({ sample_rate: sampleRate, datasets });
   },
   create(settings, config, next) {
     return entryProcessor(settings, next, (entry) => {

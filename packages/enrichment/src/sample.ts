@@ -1,5 +1,5 @@
 import type { LogEntry, ProcessorFactory } from '@logpush-otel/pipeline';
-import { ConfigReader } from './config.ts';
+import { ConfigReader } from '@logpush-otel/pipeline';
 import { dropProcessor } from './processor.ts';
 import { applySampleRate } from './sample-weight.ts';
 
@@ -80,14 +80,13 @@ export const sampleProcessorFactory: ProcessorFactory<SampleConfig> = {
   }),
   validate(config, path) {
     const r = new ConfigReader(config, path);
-    r.onlyKeys(['rate', 'mode', 'key_fields', 'seed', 'datasets', 'adjust_weight']);
-    return r.result<SampleConfig>({
+    return r.finish<SampleConfig>({
       rate: r.number('rate', 1, { min: 0, exclusiveMin: true, max: 1 }),
       mode: r.oneOf('mode', ['hash', 'random'] as const, 'hash'),
-      key_fields: r.stringList('key_fields', defaultSampleKeyFields),
+      key_fields: r.stringList('key_fields', defaultSampleKeyFields, { nonEmptyItems: true }),
       seed: r.number('seed', 0, { integer: true, min: 0, max: 0xffffffff }),
-      datasets: r.stringList('datasets', []),
-      adjust_weight: r.bool('adjust_weight', true),
+      datasets: r.stringList('datasets', [], { nonEmptyItems: true }),
+      adjust_weight: r.boolean('adjust_weight', true),
     });
   },
   create(settings, config, next) {

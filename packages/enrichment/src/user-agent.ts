@@ -1,6 +1,6 @@
 import { createRequire } from 'node:module';
 import type { Attributes, LogEntry, ProcessorFactory } from '@logpush-otel/pipeline';
-import { ConfigReader } from './config.ts';
+import { ConfigReader } from '@logpush-otel/pipeline';
 import { entryProcessor, processorCounter } from './processor.ts';
 
 interface UaParserResult {
@@ -138,11 +138,9 @@ export const userAgentProcessorFactory: ProcessorFactory<UserAgentConfig> = {
   defaultConfig: () => ({ fields: [...defaultUserAgentFields], cache_size: 10_000 }),
   validate(config, path) {
     const r = new ConfigReader(config, path);
-    r.onlyKeys(['fields', 'cache_size']);
-    const fields = r.stringList('fields', defaultUserAgentFields);
-    if (fields.length === 0) r.issue(r.at('fields'), 'expected at least one field name');
+    const fields = r.stringList('fields', defaultUserAgentFields, { minItems: 1, nonEmptyItems: true });
     const cacheSize = r.number('cache_size', 10_000, { integer: true, min: 0, max: 10_000_000 });
-    return r.result({ fields, cache_size: cacheSize });
+    return r.finish({ fields, cache_size: cacheSize });
   },
   create(settings, config, next) {
     const cache = new UserAgentCache(config.cache_size);

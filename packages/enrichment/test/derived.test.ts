@@ -174,7 +174,10 @@ describe('derived processor', () => {
     expect(r).toEqual({
       ok: false,
       issues: [
-        { path: 'processors.derived.bot_threshold', message: 'expected an integer >= 2 and <= 99, got 150' },
+        {
+          path: 'processors.derived.bot_threshold',
+          message: 'expected an integer between 2 and 99, got 150',
+        },
       ],
     });
   });

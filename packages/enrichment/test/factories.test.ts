@@ -38,7 +38,7 @@ describe('enrichmentFactories', () => {
       if (!r.ok)
         expect(r.issues[0]).toEqual({
           path: `processors.${f.type}`,
-          message: 'expected a mapping (key: value pairs), got "yes"',
+          message: 'expected a mapping, got "yes"',
         });
     }
   });

@@ -224,13 +224,14 @@ describe('privacy config validation', () => {
       },
       'processors.privacy',
     );
+    // the section's own issues first, then each nested section's
     expect(r.issues.map((i) => i.path)).toEqual([
       'processors.privacy.preset',
+      'processors.privacy.drop_fields[0]',
       'processors.privacy.ip.ipv4_prefix',
       'processors.privacy.ip.hash_key',
       'processors.privacy.query.mode',
       'processors.privacy.query.patterns[0]',
-      'processors.privacy.drop_fields[0]',
     ]);
   });
 });

@@ -353,7 +353,8 @@ export function unknownFieldRule(dataset: CompiledDataset, field: string): Rule 
     field,
     key,
     kind: 'vendor',
-    action: Action.generic,
+    // a cookie field the tables do not know is still personal data: only with the `cookies` option
+    action: /^cookies?$/i.test(field) ? Action.cookies : Action.generic,
     drop: undefined,
     legacy: false,
     priority: 4,

@@ -4,6 +4,7 @@ import { Double } from '@logpush-otel/pipeline';
 import type { AnyValue, JsonValue, LogpushRecord } from '@logpush-otel/pipeline';
 import { AttributeBuilder, keyId, staticKeyId } from './attribute-builder.ts';
 import { Action, unknownFieldRule } from './compile.ts';
+import { isCookieHeader } from './cookies.ts';
 import type { CompiledDataset, Rule } from './compile.ts';
 import { lokiNormalise } from './keys.ts';
 import {
@@ -65,6 +66,7 @@ function flattenObject(
   for (const name in object) {
     const value = object[name];
     if (value === undefined || isEmpty(value)) continue;
+    if (headers && !state.cookies && isCookieHeader(name)) continue;
     if (kept >= state.objectKeyLimit) {
       state.dropped++;
       continue;

@@ -1,27 +1,28 @@
 // Maps a parsed Logpush record (LogEntry) to the OpenTelemetry log data model: entry.log and entry.resource.
-import type { AnyValue, Attributes, LogEntry, ResourceData } from '@logpush-otel/pipeline';
+import type { AnyValue, Attributes, LogEntry, MappedEntry, ResourceData } from '@logpush-otel/pipeline';
 import { toUnixNano } from '@logpush-otel/schema';
 import { AttributeBuilder } from './attribute-builder.ts';
 import { applyBudget, processorKeyId, recordUid } from './budget.ts';
 import { Action, compileDataset } from './compile.ts';
 import type { CompiledDataset } from './compile.ts';
+import { withoutCookies } from './cookies.ts';
 import { ID, deriveFirewallUrl, deriveHttpUrl, mapFields } from './fields.ts';
 import type { State } from './fields.ts';
 import { DATADOG_RESERVED, validateMappingOptions } from './options.ts';
 import type { MappingOptions } from './options.ts';
-
 import { deriveWorkers } from './derive-workers.ts';
 import { bodySummary } from './summary.ts';
 import { severityOf } from './severity.ts';
-import { bigintReplacer, isEmpty, toJsonTextOrString } from './values.ts';
+import { bigintReplacer, isEmpty, toJsonText, toJsonTextOrString } from './values.ts';
 
 /**
  * Creates the mapping function. It sets `entry.log` (timestamp exact in bigint nanoseconds, observed time,
  * severity, body, event name, attributes, dropped count) and `entry.resource` (shared objects, one per distinct
  * attribute set) from `entry.dataset`, `entry.record`, `entry.timeUnixNano`, `entry.raw` and processor
- * `entry.attributes`. Never throws for odd record values; throws TypeError here for invalid options.
+ * `entry.attributes`, and returns the entry, typed as mapped. Never throws for odd record values; throws
+ * TypeError here for invalid options.
  */
-export function createMapper(options: MappingOptions = {}): (entry: LogEntry) => void {
+export function createMapper(options: MappingOptions = {}): (entry: LogEntry) => MappedEntry {
   validateMappingOptions(options);
   const profile = options.profile ?? 'default';
   const bodyMode = options.body ?? 'summary';
@@ -94,7 +95,7 @@ export function createMapper(options: MappingOptions = {}): (entry: LogEntry) =>
     return resource;
   };
 
-  return (entry: LogEntry): void => {
+  return (entry: LogEntry): MappedEntry => {
     let ds = lastCompiled;
     if (ds === undefined || entry.dataset !== lastDataset) {
       ds = compileDataset(entry.dataset);
@@ -102,6 +103,13 @@ export function createMapper(options: MappingOptions = {}): (entry: LogEntry) =>
       lastCompiled = ds;
     }
     const record = entry.record;
+    // without `cookies: true`, no cookie value reaches an attribute or the body, whatever the profile: the
+    // semantic profiles skip them field by field (mapFields, flattenObject); the raw profile and the map and
+    // original bodies use a copy of the record without them
+    const visible =
+      state.cookies || (profile !== 'datadog-raw' && bodyMode === 'summary' && ds.schema !== undefined)
+        ? record
+        : withoutCookies(ds, record);
     b.reset();
     state.dropped = 0;
     state.zoneName = undefined;
@@ -109,8 +117,8 @@ export function createMapper(options: MappingOptions = {}): (entry: LogEntry) =>
     state.accountId = undefined;
 
     if (profile === 'datadog-raw') {
-      for (const name in record) {
-        const value = record[name];
+      for (const name in visible) {
+        const value = visible[name];
         if (value === null || value === '' || value === undefined) continue;
         const rule = ds.rules.get(name);
         if (rule?.action === Action.resourceName) state.zoneName = toJsonTextOrString(value);
@@ -119,7 +127,8 @@ export function createMapper(options: MappingOptions = {}): (entry: LogEntry) =>
         b.setKey(DATADOG_RESERVED.has(name.toLowerCase()) ? `cloudflare.${name}` : name, value);
       }
     } else {
-      mapFields(ds, record, state);
+      // a dataset the schema does not know has no header rules: map its fields without cookie headers
+      mapFields(ds, ds.schema === undefined ? visible : record, state);
       for (const d of ds.derive) {
         if (d === 'http-url') deriveHttpUrl(record, b);
         else if (d === 'firewall-url') deriveFirewallUrl(record, b);
@@ -162,7 +171,13 @@ export function createMapper(options: MappingOptions = {}): (entry: LogEntry) =>
     }
 
     const body: AnyValue =
-      bodyMode === 'original' ? entry.raw : bodyMode === 'map' ? record : bodySummary(ds, record, b);
+      bodyMode === 'original'
+        ? visible === record
+          ? entry.raw
+          : toJsonText(visible)
+        : bodyMode === 'map'
+          ? visible
+          : bodySummary(ds, record, b);
 
     entry.log = {
       timeUnixNano,
@@ -175,5 +190,6 @@ export function createMapper(options: MappingOptions = {}): (entry: LogEntry) =>
       droppedAttributesCount: state.dropped,
     };
     entry.resource = resourceFor(ds, state.zoneName, state.zoneId, state.accountId);
+    return entry as MappedEntry;
   };
 }

@@ -1,5 +1,5 @@
 import type { ConfigIssue } from './errors.ts';
-import type { LogBatch, LogEntry } from './log-entry.ts';
+import type { LogBatch, LogEntry, MappedBatch } from './log-entry.ts';
 
 /** Structured logging for the sidecar's own messages. */
 export interface Logger {
@@ -85,15 +85,24 @@ export interface Component {
  * position past these entries. A rejection means "not delivered, do not advance"; a rejection with a
  * PermanentError means retrying will not help. A slow consumer slows its caller: that is the backpressure.
  */
-export interface Consumer {
-  consume(batch: LogBatch): Promise<void>;
+export interface Consumer<B extends LogBatch = LogBatch> {
+  consume(batch: B): Promise<void>;
 }
 
 export type Receiver = Component;
 export interface Processor extends Component, Consumer {}
-export interface Exporter extends Component, Consumer {}
+/** Exporters consume mapped batches: every entry has its `log` and `resource` (see MappedEntry). */
+export interface Exporter extends Component, Consumer<MappedBatch> {}
 
 export type ComponentKind = 'receiver' | 'processor' | 'exporter';
+
+/**
+ * Where a processor runs relative to the mapping (the processor that turns raw records into LogRecords):
+ * `record` processors read or change the raw record (filter, sample, enrichment, privacy) and run before it;
+ * `mapping` is the mapping itself; `any` processors only regroup or pass entries (batch) and may run on either
+ * side. The service refuses a pipeline that lists a `record` processor after the mapping.
+ */
+export type ProcessorStage = 'record' | 'mapping' | 'any';
 export type Stability = 'development' | 'alpha' | 'beta' | 'stable';
 
 /** Result of validating a component's configuration: the typed config, or the issues found (with paths). */
@@ -101,12 +110,17 @@ export type ValidationResult<C> = { ok: true; config: C } | { ok: false; issues:
 
 /**
  * Creates one kind of component from validated config. `type` is the name used in YAML (`logpush_file`, `otlp`).
- * `validate` receives the user's config merged over `defaultConfig()` and the config path for messages.
+ * `defaultConfig()` returns the defaults in the typed shape `validate` produces. `validate` receives the user's
+ * section as written (an empty mapping when there is none) and the config path for messages; it fills every key
+ * left out from the defaults and is called once. Reading the section with a ConfigReader gives the shared value
+ * grammar and message style, and lets the JSON Schema of the configuration be derived from the same calls.
  */
 export interface ComponentFactory<C, T extends Component> {
   readonly type: string;
   readonly kind: ComponentKind;
   readonly stability: Stability;
+  /** Processors only: where it runs relative to the mapping (default `record`). */
+  readonly stage?: ProcessorStage;
   defaultConfig(): C;
   validate(config: unknown, path: string): ValidationResult<C>;
   /** Receivers and processors get `next`, the consumer they hand batches to; exporters get none. */

@@ -1,3 +1,5 @@
+import { formatIssue } from './config-source.ts';
+
 /**
  * A failure that retrying cannot fix (a 400 from the backend, a record the backend rejects, invalid data).
  * A consumer that rejects with a PermanentError tells its caller: do not retry; the entries named in
@@ -21,6 +23,11 @@ export function isPermanentError(error: unknown): error is PermanentError {
 export interface ConfigIssue {
   readonly path: string;
   readonly message: string;
+  /** The configuration file, when the issue was located in one. */
+  readonly file?: string;
+  /** 1-based line and column of the offending key in `file`. */
+  readonly line?: number;
+  readonly column?: number;
 }
 
 /** Thrown when a configuration is invalid; lists every issue, each with its path and what was expected. */
@@ -28,7 +35,7 @@ export class ConfigError extends Error {
   override readonly name = 'ConfigError';
   readonly issues: readonly ConfigIssue[];
   constructor(issues: readonly ConfigIssue[]) {
-    super(issues.map((i) => `${i.path}: ${i.message}`).join('\n'));
+    super(issues.map((i) => formatIssue(i)).join('\n'));
     this.issues = issues;
   }
 }

@@ -18,6 +18,7 @@ export type {
   Metrics,
   Processor,
   ProcessorFactory,
+  ProcessorStage,
   Receiver,
   ReceiverFactory,
   Stability,
@@ -26,7 +27,15 @@ export type {
 export { ConfigError, PermanentError, isPermanentError } from './errors.ts';
 export type { ConfigIssue } from './errors.ts';
 export { deadLetterRaw } from './log-entry.ts';
-export type { LogBatch, LogEntry, LogRecordData, ResourceData, SourcePosition } from './log-entry.ts';
+export type {
+  LogBatch,
+  LogEntry,
+  LogRecordData,
+  MappedBatch,
+  MappedEntry,
+  ResourceData,
+  SourcePosition,
+} from './log-entry.ts';
 export { Double } from './values.ts';
 export type { AnyValue, Attributes, JsonValue, LogpushRecord } from './values.ts';
 export { Batcher, BatcherClosedError } from './batcher.ts';
@@ -39,6 +48,11 @@ export {
   parseByteSize,
   parseDuration,
 } from './config-reader.ts';
+export type { NumberOptions, StringListOptions } from './config-reader.ts';
+export { formatIssue, locateIssues } from './config-source.ts';
+export type { ConfigSource, SourcePoint } from './config-source.ts';
+export { orEnv, probeConfigSchema } from './config-schema.ts';
+export type { JsonSchema } from './config-schema.ts';
 export { isDrainable } from './drain.ts';
 export type { Drainable } from './drain.ts';
 export { FanOutConsumer, cloneEntry, fanOut, settleAll } from './fan-out.ts';

@@ -76,3 +76,17 @@ export interface LogBatch {
 export function deadLetterRaw(entry: LogEntry): string {
   return entry.originalRaw ?? entry.raw;
 }
+
+/**
+ * An entry after the mapping: `log` and `resource` are set. The service places the mapping processor before
+ * anything that needs LogRecords and refuses a raw-record processor after it, so every exporter receives these.
+ */
+export interface MappedEntry extends LogEntry {
+  log: LogRecordData;
+  resource: ResourceData;
+}
+
+/** A batch of mapped entries: what the mapping hands on, and what exporters consume. */
+export interface MappedBatch extends LogBatch {
+  readonly entries: MappedEntry[];
+}

@@ -6,9 +6,13 @@ import type {
   ReceiverFactory,
   ValidationResult,
 } from './component.ts';
-import { describeValue, isPlainObject, mergeConfig } from './config-reader.ts';
+import { describeValue, isPlainObject } from './config-reader.ts';
+import { locateIssues } from './config-source.ts';
+import type { ConfigSource } from './config-source.ts';
+import { unknownKeyMessage } from './config-values.ts';
 import type { ConfigIssue } from './errors.ts';
 import type { ComponentRegistry } from './registry.ts';
+import { checkProcessorStages, mappingInsertIndex, stageOf } from './stages.ts';
 
 /** One configured component: its id (`otlp/loki`), its type (`otlp`), its factory and its validated config. */
 export interface ComponentSpec<F extends AnyFactory = AnyFactory> {
@@ -52,10 +56,12 @@ export interface ServiceConfigOptions {
   readonly pipelinesPath?: string;
   /**
    * Processor types every pipeline must contain. A pipeline without one gets it appended after its own
-   * processors (before the exporters), with the config of the component whose id is the bare type when there is
+   * processors (a `mapping` processor: after its last `record` processor), with the config of the component whose id is the bare type when there is
    * one, else the factory's defaults.
    */
   readonly ensureProcessors?: readonly string[];
+  /** Where the document came from: every issue then carries the file, line and column of its key. */
+  readonly source?: ConfigSource;
 }
 
 const idPattern = /^[a-z][a-z0-9_]*(\/[A-Za-z0-9_.-]+)?$/;
@@ -67,33 +73,19 @@ function typeOf(id: string): string {
   return slash === -1 ? id : id.slice(0, slash);
 }
 
+/**
+ * Validates one component's section once, with its factory: the factory gets the user's section as written
+ * (null and a missing section are an empty mapping) and fills every key left out from its own defaults.
+ */
 function validateComponent<F extends AnyFactory>(
   factory: F,
-  id: string,
   raw: unknown,
   path: string,
 ): ValidationResult<unknown> {
   if (raw !== null && raw !== undefined && !isPlainObject(raw))
     return { ok: false, issues: [{ path, message: `expected a mapping, got ${describeValue(raw)}` }] };
   try {
-    const defaults = factory.defaultConfig();
-    const merged = factory.validate(mergeConfig(defaults, raw), path);
-    if (merged.ok) return merged;
-    // A factory whose defaultConfig() is in its typed shape rather than the YAML shape trips over its own
-    // defaults when merged; its own validation of the user's section alone is then the right answer, and
-    // "unknown key" complaints about keys only the defaults brought in are not the user's problem.
-    const alone = factory.validate(raw ?? {}, path);
-    if (alone.ok) return alone;
-    const userKeys = new Set(isPlainObject(raw) ? Object.keys(raw) : []);
-    const fromDefaults = new Set(
-      (isPlainObject(defaults) ? Object.keys(defaults) : [])
-        .filter((k) => !userKeys.has(k))
-        .map((k) => `${path}.${k}`),
-    );
-    const issues = merged.issues.filter(
-      (i) => !(fromDefaults.has(i.path) && i.message.startsWith('unknown key')),
-    );
-    return { ok: false, issues: issues.length > 0 ? issues : alone.issues };
+    return factory.validate(raw ?? {}, path);
   } catch (error) {
     const reason = error instanceof Error ? error.message : String(error);
     return { ok: false, issues: [{ path, message: `could not be validated: ${reason}` }] };
@@ -132,7 +124,7 @@ function readSection<F extends AnyFactory>(
       });
       continue;
     }
-    const result = validateComponent(factory, id, value, path);
+    const result = validateComponent(factory, value, path);
     if (!result.ok) issues.push(...result.issues);
     else out.set(id, { id, type, factory, config: result.config });
   }
@@ -184,7 +176,7 @@ function readIdList(
 
 /**
  * Validates the component sections and the pipelines of a Collector-shaped configuration against `registry`.
- * Every component's section is merged over its factory's `defaultConfig()` and checked by its `validate()`.
+ * Every component's section is checked once by its factory's `validate()`, which fills in its defaults.
  * Collects every issue (unknown types with the known ones, undefined ids, wrong shapes) with its path.
  */
 export function validateServiceConfig(
@@ -229,7 +221,7 @@ export function validateServiceConfig(
         if (key !== 'receivers' && key !== 'processors' && key !== 'exporters')
           issues.push({
             path: `${path}.${key}`,
-            message: 'unknown key (known keys: exporters, processors, receivers)',
+            message: unknownKeyMessage(key, ['exporters', 'processors', 'receivers']),
           });
       }
       const r = readIdList(
@@ -271,19 +263,37 @@ export function validateServiceConfig(
             continue;
           }
           if (declaredProcessors.has(type)) continue; // declared but invalid: already reported
-          const result = validateComponent(factory, type, undefined, `processors.${type}`);
+          const result = validateComponent(factory, undefined, `processors.${type}`);
           if (!result.ok) {
             issues.push(...result.issues);
             continue;
           }
           processors.set(type, { id: type, type, factory, config: result.config });
         }
-        p.push(type);
+        const factory = registry.processors.get(type);
+        if (stageOf(factory) === 'mapping')
+          p.splice(
+            mappingInsertIndex(p, (id) => processors.get(id)?.factory),
+            0,
+            type,
+          );
+        else p.push(type);
       }
+      const listed: unknown = value['processors'];
+      checkProcessorStages(
+        Array.isArray(listed) ? listed : [],
+        (id) => processors.get(id)?.factory,
+        `${path}.processors`,
+        issues,
+      );
       pipelines.push({ name, receivers: r, processors: p, exporters: e });
     }
   }
-  if (issues.length > 0) return { ok: false, issues };
+  if (issues.length > 0)
+    return {
+      ok: false,
+      issues: options.source === undefined ? issues : locateIssues(issues, options.source),
+    };
 
   const used = new Set<string>();
   for (const pl of pipelines) {

@@ -342,6 +342,63 @@ describe('validateServiceConfig', () => {
     expect(result.ok && result.config.processors.get('tag')?.config).toEqual({ tag: 'configured' });
   });
 
+  describe('the mapping stage', () => {
+    const mapFactory: ProcessorFactory<Record<string, never>> = {
+      ...tagFactory([]),
+      type: 'map',
+      stage: 'mapping',
+      validate: (config: unknown, path: string) => new ConfigReader(config, path).finish({}),
+    } as unknown as ProcessorFactory<Record<string, never>>;
+    const regroup = { ...tagFactory([]), type: 'regroup', stage: 'any' } as ProcessorFactory<{ tag: string }>;
+    const staged = createRegistry([
+      receiverFactory([]),
+      tagFactory([]),
+      mapFactory,
+      regroup,
+      sinkFactory([], new Map()),
+    ]);
+    const input = (processors: unknown[]) => ({
+      receivers: { numbers: null },
+      processors: { tag: null, 'tag/late': null, map: null, 'map/again': null, regroup: null },
+      exporters: { sink: null },
+      pipelines: { logs: { receivers: ['numbers'], processors, exporters: ['sink'] } },
+    });
+
+    it('refuses a record processor after the mapping, naming both, at its place in the list', () => {
+      const result = validateServiceConfig(input(['tag', 'map', 'regroup', 'tag/late']), staged);
+      expect(result.ok ? [] : result.issues).toEqual([
+        {
+          path: 'service.pipelines.logs.processors[3]',
+          message:
+            '"tag/late" works on raw records, so it must run before the mapping processor "map", but it is listed after it: move "tag/late" before "map"',
+        },
+      ]);
+    });
+
+    it('refuses a second mapping, and accepts any-stage processors on either side', () => {
+      const twice = validateServiceConfig(input(['map', 'map/again']), staged);
+      expect(twice.ok ? [] : twice.issues.map((i) => i.path)).toEqual([
+        'service.pipelines.logs.processors[1]',
+      ]);
+      expect(validateServiceConfig(input(['regroup', 'tag', 'map', 'regroup']), staged).ok).toBe(false); // regroup twice
+      expect(validateServiceConfig(input(['regroup', 'tag', 'map']), staged).ok).toBe(true);
+    });
+
+    it('places a required mapping processor after the last record processor', () => {
+      const result = validateServiceConfig(input(['regroup', 'tag', 'tag/late']), staged, {
+        ensureProcessors: ['map'],
+      });
+      expect(result.ok && result.config.pipelines[0]?.processors).toEqual([
+        'regroup',
+        'tag',
+        'tag/late',
+        'map',
+      ]);
+      const early = validateServiceConfig(input(['tag', 'regroup']), staged, { ensureProcessors: ['map'] });
+      expect(early.ok && early.config.pipelines[0]?.processors).toEqual(['tag', 'map', 'regroup']);
+    });
+  });
+
   it('names components configured but used by no pipeline', () => {
     const result = validateServiceConfig(
       {

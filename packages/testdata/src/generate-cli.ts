@@ -1,4 +1,4 @@
-// Command line for the deterministic Logpush data generator. Run `node packages/testdata/src/generate-cli.ts --help`.
+// Command line for the deterministic Logpush data generator. From the repository root: `npm run -s generate -- --help`.
 import { once } from 'node:events';
 import { registerHooks } from 'node:module';
 import { parseArgs } from 'node:util';
@@ -12,7 +12,7 @@ import {
   type TimestampFormat,
 } from './generator.ts';
 
-export const usage = `Usage: node packages/testdata/src/generate-cli.ts [options]
+export const usage = `Usage: npm run -s generate -- [options]   (from the repository root)
 
 Writes deterministic, realistic Cloudflare Logpush records (NDJSON) to stdout, or to a directory laid out
 like a Logpush storage destination: DIR/{YYYYMMDD}/<start>_<end>_<hash>.log.gz
@@ -29,8 +29,8 @@ Options:
   -h, --help          show this help
 
 Examples:
-  node packages/testdata/src/generate-cli.ts --dataset http_requests --count 1000 --seed 1 > requests.ndjson
-  node packages/testdata/src/generate-cli.ts --dataset firewall_events --count 200 --out ./logpush --files 4
+  npm run -s generate -- --dataset http_requests --count 1000 --seed 1 > requests.ndjson
+  npm run -s generate -- --dataset firewall_events --count 200 --out ./logpush --files 4
 `;
 
 class UsageError extends Error {}

@@ -44,19 +44,26 @@ const wholeReference = /^\$\{env:[A-Za-z_][A-Za-z0-9_]*(?::-.*?)?\}$/;
  * parsed YAML tree; `$$` stands for a literal `$`. A value that is exactly one reference is read as a YAML
  * scalar afterwards, so `${env:PORT}` set to `8080` is the number 8080 and `true` a boolean (other text, and digits that
  * a number would not hold exactly, stay strings). Keys are not substituted. Returns the new tree, the names that were referenced but unset (they became
- * empty strings), and an issue for every other `${...}` form.
+ * empty strings) and where (`unsetAt`, by config path), and an issue for every other `${...}` form.
  */
 export function substituteEnv(
   tree: unknown,
   env: Env,
-): { value: unknown; unset: string[]; issues: ConfigIssue[] } {
+): {
+  value: unknown;
+  unset: string[];
+  issues: ConfigIssue[];
+  unsetAt: ReadonlyMap<string, readonly string[]>;
+} {
   const unset = new Set<string>();
+  const unsetAt = new Map<string, string[]>();
   const issues: ConfigIssue[] = [];
   const walk = (node: unknown, path: string): unknown => {
     if (typeof node === 'string') {
       if (!node.includes('$')) return node;
       const s = substituteString(node, env);
       for (const n of s.unset) unset.add(n);
+      if (s.unset.length > 0) unsetAt.set(path, s.unset);
       for (const form of s.invalid)
         issues.push({
           path: path === '' ? '(root)' : path,
@@ -84,5 +91,5 @@ export function substituteEnv(
     return node;
   };
   const value = walk(tree, '');
-  return { value, unset: [...unset].sort(), issues };
+  return { value, unset: [...unset].sort(), issues, unsetAt };
 }

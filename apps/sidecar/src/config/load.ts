@@ -3,13 +3,21 @@
 import { readFile } from 'node:fs/promises';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { LineCounter, parseDocument } from 'yaml';
-import { ConfigReader, describeValue, isPlainObject, validateServiceConfig } from '@logpush-otel/pipeline';
-import type { ComponentRegistry, ConfigIssue, ServiceGraph } from '@logpush-otel/pipeline';
+import {
+  ConfigReader,
+  describeValue,
+  formatIssue,
+  isPlainObject,
+  locateIssues,
+  validateServiceConfig,
+} from '@logpush-otel/pipeline';
+import type { ComponentRegistry, ConfigIssue, ConfigSource, ServiceGraph } from '@logpush-otel/pipeline';
 import { substituteEnv } from './env.ts';
 import type { Env } from './env.ts';
 import { applyOtelEnv } from './otel-env.ts';
 import { redactText, registerConfigSecrets } from './redact.ts';
 import { formatMode, readModeSettings } from '../storage/private-files.ts';
+import { keyPositions } from './positions.ts';
 
 /** Log levels of the sidecar's own messages. */
 export const LOG_LEVELS = ['debug', 'info', 'warn', 'error'] as const;
@@ -67,8 +75,7 @@ const PATH_KEYS: Readonly<Record<string, Readonly<Record<string, readonly string
   processors: { geoip: ['database', 'city_database', 'asn_database'], colo: ['file'] },
 };
 
-const TOP_LEVEL = ['receivers', 'processors', 'exporters', 'service', 'storage'] as const;
-/** The processor every pipeline ends with: exporters need entries mapped to LogRecords. */
+/** The processor every pipeline has (exporters need entries mapped to LogRecords); the service places it. */
 export const MAPPING_PROCESSOR = 'cloudflare';
 
 function typeOf(id: string): string {
@@ -136,8 +143,9 @@ function applyEnabled(doc: Record<string, unknown>, env: Env, issues: ConfigIssu
 }
 
 /**
- * Appends the mapping processor to pipelines that have none, and declares it with its defaults when a pipeline
- * lists the bare `cloudflare` id without a `processors.cloudflare` section.
+ * Declares the mapping processor (with its defaults) when a pipeline lists the bare `cloudflare` id without a
+ * `processors.cloudflare` section, or lists no mapping at all: validateServiceConfig then adds it to such a
+ * pipeline, after its last raw-record processor and before any batch.
  */
 function ensureMapping(doc: Record<string, unknown>, registry: ComponentRegistry, notes: string[]): void {
   if (!registry.processors.has(MAPPING_PROCESSOR)) return;
@@ -154,9 +162,12 @@ function ensureMapping(doc: Record<string, unknown>, registry: ComponentRegistry
     if (list.includes(MAPPING_PROCESSOR) && !(MAPPING_PROCESSOR in processors))
       processors[MAPPING_PROCESSOR] = {};
     if (list.some((id) => typeof id === 'string' && typeOf(id) === MAPPING_PROCESSOR)) continue;
+    // declared here so that OTEL_SERVICE_NAME and OTEL_RESOURCE_ATTRIBUTES apply to it; validateServiceConfig
+    // places it in the pipeline (the list stays as written, so that issue paths match the file)
     if (!(MAPPING_PROCESSOR in processors)) processors[MAPPING_PROCESSOR] = {};
-    pipeline['processors'] = [...(list as unknown[]), MAPPING_PROCESSOR];
-    notes.push(`service.pipelines.${name}: appended the ${MAPPING_PROCESSOR} processor before the exporters`);
+    notes.push(
+      `service.pipelines.${name}: added the ${MAPPING_PROCESSOR} processor after the processors that read raw records`,
+    );
   }
 }
 
@@ -175,8 +186,8 @@ function resolvePaths(doc: Record<string, unknown>, baseDir: string): void {
   }
 }
 
-function readTelemetry(raw: unknown, issues: ConfigIssue[]): TelemetryConfig {
-  const r = new ConfigReader(raw, 'service.telemetry');
+/** Reads `service.telemetry` with `r` (its issues stay in `r`). */
+export function readTelemetry(r: ConfigReader): TelemetryConfig {
   const logs = r.section('logs');
   const logLevel = logs.oneOf('level', LOG_LEVELS, 'info');
   const metrics = r.section('metrics');
@@ -186,7 +197,6 @@ function readTelemetry(raw: unknown, issues: ConfigIssue[]): TelemetryConfig {
       'address',
       `expected host:port such as 127.0.0.1:8888 (or '' for none), got ${describeValue(address)}`,
     );
-  issues.push(...r.allIssues());
   return { logLevel, address };
 }
 
@@ -199,19 +209,43 @@ export function parseListenAddress(address: string): { host: string; port: numbe
   return { host: m[1] ?? (m[2] === '' ? '0.0.0.0' : (m[2] ?? '')), port };
 }
 
-function readStorage(raw: unknown, baseDir: string, issues: ConfigIssue[]): StorageConfig {
-  const r = new ConfigReader(raw, 'storage');
+/** Reads `storage` with `r` (its issues stay in `r`); relative paths resolve against `baseDir`. */
+export function readStorage(r: ConfigReader, baseDir: string): StorageConfig {
   const abs = (p: string): string => (isAbsolute(p) ? p : resolve(baseDir, p));
   const directory = abs(r.string('directory', '.logpush-otel', { nonEmpty: true }));
-  const checkpointDir = abs(
-    r.string('checkpoint_dir', resolve(directory, 'checkpoints'), { nonEmpty: true }),
-  );
-  const deadLetterDir = abs(
-    r.string('dead_letter_dir', resolve(directory, 'dead-letters'), { nonEmpty: true }),
-  );
+  // left out: inside `directory` (no default in the schema: it depends on where the file is)
+  const within = (key: string, name: string): string => {
+    const value = r.string(key, '', { nonEmpty: true });
+    return value === '' ? resolve(directory, name) : abs(value);
+  };
+  const checkpointDir = within('checkpoint_dir', 'checkpoints');
+  const deadLetterDir = within('dead_letter_dir', 'dead-letters');
   const modes = readModeSettings(r);
-  issues.push(...r.allIssues());
   return { directory, checkpointDir, deadLetterDir, fileMode: modes.fileMode, dirMode: modes.dirMode };
+}
+
+/** The top level of a configuration document, read with one ConfigReader (unknown keys are issues). */
+export interface TopLevel {
+  readonly reader: ConfigReader;
+  readonly receivers: unknown;
+  readonly processors: unknown;
+  readonly exporters: unknown;
+  readonly pipelines: unknown;
+  readonly telemetry: TelemetryConfig;
+  readonly storage: StorageConfig;
+}
+
+/** Reads the top-level keys of `doc`: the component sections as they are, `service` and `storage` checked. */
+export function readTopLevel(doc: unknown, baseDir: string): TopLevel {
+  const reader = new ConfigReader(doc, '');
+  const receivers = reader.raw('receivers');
+  const processors = reader.raw('processors');
+  const exporters = reader.raw('exporters');
+  const service = reader.section('service');
+  const pipelines = service.raw('pipelines');
+  const telemetry = readTelemetry(service.section('telemetry'));
+  const storage = readStorage(reader.section('storage'), baseDir);
+  return { reader, receivers, processors, exporters, pipelines, telemetry, storage };
 }
 
 /**
@@ -240,6 +274,7 @@ export function parseConfig(
     };
   }
   const parsed: unknown = document.toJS({ maxAliasCount: 100 });
+  const positions = keyPositions(document, lineCounter);
   if (parsed !== null && parsed !== undefined && !isPlainObject(parsed))
     return {
       ok: false,
@@ -248,32 +283,20 @@ export function parseConfig(
       ],
     };
   const substituted = substituteEnv(parsed ?? {}, env);
+  const where: ConfigSource = {
+    file: source,
+    position: (path) => positions.get(path),
+    unsetEnv: (path) => substituted.unsetAt.get(path) ?? [],
+  };
   const issues: ConfigIssue[] = [...substituted.issues];
   const notes: string[] = substituted.unset.map(
     (n) => `\${env:${n}} is not set; it was replaced by an empty value`,
   );
   const doc = substituted.value as Record<string, unknown>;
 
-  for (const key of Object.keys(doc))
-    if (!(TOP_LEVEL as readonly string[]).includes(key))
-      issues.push({ path: key, message: `unknown key (known keys: ${[...TOP_LEVEL].sort().join(', ')})` });
-  const service = doc['service'] ?? {};
-  let pipelines: unknown;
-  let telemetryRaw: unknown;
-  if (!isPlainObject(service)) {
-    issues.push({
-      path: 'service',
-      message: `expected a mapping with pipelines, got ${describeValue(service)}`,
-    });
-  } else {
-    pipelines = service['pipelines'];
-    telemetryRaw = service['telemetry'];
-    for (const key of Object.keys(service))
-      if (key !== 'pipelines' && key !== 'telemetry')
-        issues.push({ path: `service.${key}`, message: 'unknown key (known keys: pipelines, telemetry)' });
-  }
-  const telemetry = readTelemetry(telemetryRaw, issues);
-  const storage = readStorage(doc['storage'], baseDir, issues);
+  const top = readTopLevel(doc, baseDir);
+  issues.push(...top.reader.allIssues());
+  const { telemetry, storage, pipelines } = top;
 
   applyEnabled(doc, env, issues, notes);
   ensureMapping(doc, options.registry, notes);
@@ -304,9 +327,18 @@ export function parseConfig(
   const validated = validateServiceConfig(
     { receivers: doc['receivers'], processors: doc['processors'], exporters: doc['exporters'], pipelines },
     options.registry,
+    { ensureProcessors: options.registry.processors.has(MAPPING_PROCESSOR) ? [MAPPING_PROCESSOR] : [] },
   );
   if (!validated.ok) issues.push(...validated.issues);
-  if (issues.length > 0 || !validated.ok) return { ok: false, issues };
+  if (issues.length > 0 || !validated.ok) {
+    // in file order; issues that are not in the file (environment variables) last
+    const located = locateIssues(issues, where).map((issue, i) => ({ issue, i }));
+    const line = (x: ConfigIssue): number => x.line ?? Number.MAX_SAFE_INTEGER;
+    located.sort(
+      (a, b) => line(a.issue) - line(b.issue) || (a.issue.column ?? 0) - (b.issue.column ?? 0) || a.i - b.i,
+    );
+    return { ok: false, issues: located.map((x) => x.issue) };
+  }
   for (const unused of validated.config.unused) notes.push(`${unused} is configured but used by no pipeline`);
   return { ok: true, config: { source, graph: validated.config, telemetry, storage, notes } };
 }
@@ -325,9 +357,10 @@ export async function loadConfig(file: string, options: LoadOptions): Promise<Lo
   return parseConfig(text, { ...options, source: path, baseDir: dirname(path) });
 }
 
-/** Formats issues one per line: `path: message`, with secrets and URL credentials redacted. */
+/** Formats issues one per line: `file:line:column: path: message` (the location when known), with secrets and URL
+ * credentials redacted. */
 export function formatIssues(issues: readonly ConfigIssue[]): string {
-  return issues.map((i) => redactText(`${i.path}: ${i.message}`)).join('\n');
+  return issues.map((i) => redactText(formatIssue(i))).join('\n');
 }
 
 /** `storage` modes as printed by `validate`: `files 0600, directories 0700`. */

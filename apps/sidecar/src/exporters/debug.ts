@@ -9,8 +9,8 @@ import type {
   Exporter,
   ExporterFactory,
   Host,
-  LogBatch,
-  LogEntry,
+  MappedBatch,
+  MappedEntry,
   ValidationResult,
 } from '@logpush-otel/pipeline';
 import { ConfigReader, Double } from '@logpush-otel/pipeline';
@@ -62,17 +62,14 @@ function cut(text: string, max: number): string {
   return text.length > max ? `${text.slice(0, max - 1)}…` : text;
 }
 
-function timeOf(entry: LogEntry): string {
-  const t = entry.log?.timeUnixNano ?? entry.timeUnixNano;
+function timeOf(entry: MappedEntry): string {
+  const t = entry.log.timeUnixNano ?? entry.timeUnixNano;
   return t === undefined ? '-' : formatRfc3339Nano(t);
 }
 
 /** One line for a record: time, severity, event name, key attributes, body. */
-export function formatRecordLine(entry: LogEntry): string {
+export function formatRecordLine(entry: MappedEntry): string {
   const log = entry.log;
-  if (log === undefined) {
-    return `${timeOf(entry)} ${entry.dataset} ${cut(entry.raw, 160)}`;
-  }
   const parts = [timeOf(entry), (log.severityText || '-').padEnd(5), log.eventName || entry.dataset];
   for (const key of KEY_ATTRIBUTES) {
     const v = log.attributes[key];
@@ -83,7 +80,7 @@ export function formatRecordLine(entry: LogEntry): string {
 }
 
 /** Counts per dataset, e.g. `http_requests=500 firewall_events=12`. */
-function datasetCounts(entries: readonly LogEntry[]): string {
+function datasetCounts(entries: readonly MappedEntry[]): string {
   const counts = new Map<string, number>();
   for (const e of entries) counts.set(e.dataset, (counts.get(e.dataset) ?? 0) + 1);
   return [...counts].map(([d, n]) => `${d}=${n}`).join(' ');
@@ -92,7 +89,7 @@ function datasetCounts(entries: readonly LogEntry[]): string {
 /** Formats a batch as the debug exporter prints it at `verbosity` (lines end with a newline). */
 export function formatBatch(
   id: string,
-  entries: readonly LogEntry[],
+  entries: readonly MappedEntry[],
   verbosity: DebugExporterConfig['verbosity'],
 ): string {
   const header = `[${id}] ${entries.length} record${entries.length === 1 ? '' : 's'} (${datasetCounts(entries)})\n`;
@@ -100,7 +97,7 @@ export function formatBatch(
   let out = header;
   let lastResource = '';
   for (const entry of entries) {
-    if (verbosity === 'detailed' && entry.resource !== undefined && entry.resource.key !== lastResource) {
+    if (verbosity === 'detailed' && entry.resource.key !== lastResource) {
       lastResource = entry.resource.key;
       const attrs = Object.entries(entry.resource.attributes).map(([k, v]) => `${k}=${formatValue(v)}`);
       out += `  resource: ${attrs.join(' ')}\n`;
@@ -108,7 +105,6 @@ export function formatBatch(
     out += `  ${formatRecordLine(entry)}\n`;
     if (verbosity === 'detailed') {
       const log = entry.log;
-      if (log === undefined) continue;
       if (log.body !== null && typeof log.body !== 'string')
         out += `      body: ${cut(formatValue(log.body), 2000)}\n`;
       for (const [k, v] of Object.entries(log.attributes)) out += `      ${k}: ${formatValue(v)}\n`;
@@ -137,7 +133,7 @@ export class DebugExporter implements Exporter {
   }
 
   /** Prints the batch; resolves once the stream took it (waits for drain when the stream is full). */
-  async consume(batch: LogBatch): Promise<void> {
+  async consume(batch: MappedBatch): Promise<void> {
     if (this.#closed) throw new Error(`exporters/${this.#settings.id} is shut down`);
     if (batch.entries.length === 0) return;
     const text = formatBatch(this.#settings.id, batch.entries, this.#config.verbosity);

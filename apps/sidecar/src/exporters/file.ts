@@ -11,7 +11,7 @@ import type {
   Exporter,
   ExporterFactory,
   Host,
-  LogBatch,
+  MappedBatch,
   ValidationResult,
 } from '@logpush-otel/pipeline';
 import { ConfigReader } from '@logpush-otel/pipeline';
@@ -114,7 +114,7 @@ export class FileExporter implements Exporter {
   }
 
   /** Appends the batch as one line; resolves once written (and fsynced when `fsync` is on). Writes are serialised. */
-  consume(batch: LogBatch): Promise<void> {
+  consume(batch: MappedBatch): Promise<void> {
     if (this.#closed) return Promise.reject(new Error(`exporters/${this.#settings.id} is shut down`));
     if (batch.entries.length === 0) return Promise.resolve();
     const line = `${encodeLogsJson(batch.entries)}\n`;

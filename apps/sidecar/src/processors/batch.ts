@@ -57,6 +57,7 @@ export const batchProcessorFactory: ProcessorFactory<BatchProcessorConfig> = {
   type: 'batch',
   kind: 'processor',
   stability: 'beta',
+  stage: 'any',
   defaultConfig: defaultBatchProcessorConfig,
   validate(config, path) {
     const d = defaultBatchProcessorConfig();

@@ -9,6 +9,8 @@ import type {
   DeadLetter,
   LogBatch,
   LogEntry,
+  MappedBatch,
+  MappedEntry,
   Processor,
   ProcessorFactory,
 } from '@logpush-otel/pipeline';
@@ -66,8 +68,9 @@ export function mappingOptions(config: CloudflareProcessorConfig): MappingOption
  * its neighbours go on. After `shutdown()`, `consume()` rejects.
  */
 export class CloudflareProcessor implements Processor {
-  private readonly map: (entry: LogEntry) => void;
-  private readonly next: Consumer;
+  private readonly map: (entry: LogEntry) => MappedEntry;
+  /** What follows the mapping only ever sees mapped entries. */
+  private readonly next: Consumer<MappedBatch>;
   private readonly settings: CreateSettings;
   private closed = false;
 
@@ -85,15 +88,13 @@ export class CloudflareProcessor implements Processor {
     if (this.closed)
       throw new Error(`processors/${this.settings.id} is shut down; the batch was not accepted`);
     let failed: DeadLetter[] | undefined;
-    let kept: LogEntry[] | undefined;
-    batch.entries.forEach((entry, i) => {
+    const mapped: MappedEntry[] = [];
+    batch.entries.forEach((entry) => {
       try {
-        this.map(entry);
-        kept?.push(entry);
+        mapped.push(this.map(entry));
       } catch (error) {
         const reason = error instanceof Error ? error.message : String(error);
         failed ??= [];
-        kept ??= batch.entries.slice(0, i);
         failed.push({
           reason: `could not map the record to a LogRecord: ${reason}`,
           component: `processors/${this.settings.id}`,
@@ -116,9 +117,8 @@ export class CloudflareProcessor implements Processor {
         count: failed.length,
       });
     }
-    const entries = kept ?? batch.entries;
-    if (entries.length === 0) return;
-    await this.next.consume(kept === undefined ? batch : { entries });
+    if (mapped.length === 0) return;
+    await this.next.consume({ entries: mapped });
   }
 
   shutdown(): Promise<void> {
@@ -132,6 +132,7 @@ export const cloudflareProcessorFactory: ProcessorFactory<CloudflareProcessorCon
   type: 'cloudflare',
   kind: 'processor',
   stability: 'beta',
+  stage: 'mapping',
   defaultConfig: defaultCloudflareProcessorConfig,
   validate(config, path) {
     const d = defaultCloudflareProcessorConfig();

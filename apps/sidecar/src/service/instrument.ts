@@ -4,7 +4,7 @@ import type {
   DeadLetterStore,
   Exporter,
   ExporterFactory,
-  LogBatch,
+  MappedBatch,
 } from '@logpush-otel/pipeline';
 import { SERVICE_METRICS } from './metric-names.ts';
 import type { PrometheusMetrics } from './metrics.ts';
@@ -70,7 +70,7 @@ export function instrumentExporters(
       const wrapped: Exporter = {
         start: (host) => exporter.start(host),
         shutdown: () => exporter.shutdown(),
-        async consume(batch: LogBatch) {
+        async consume(batch: MappedBatch) {
           const started = performance.now();
           inFlight.inc(1, component);
           try {

@@ -171,12 +171,11 @@ export async function startReceiver(
   id = 'logpush_file',
 ): Promise<Harness> {
   const input = {
-    ...logpushFileReceiverFactory.defaultConfig(),
     directory,
     checkpoint_dir: join(stateDir, 'checkpoints'),
-    poll_interval: 25,
-    retry_initial_interval: 20,
-    retry_max_interval: 100,
+    poll_interval: '25ms',
+    retry_initial_interval: '20ms',
+    retry_max_interval: '100ms',
     ...overrides,
   };
   const validated = logpushFileReceiverFactory.validate(input, `receivers.${id}`);

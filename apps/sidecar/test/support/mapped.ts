@@ -1,8 +1,8 @@
 // Entries as the cloudflare processor leaves them (log and resource set), for exporter tests.
-import type { LogBatch, LogEntry } from '@logpush-otel/pipeline';
+import type { MappedBatch, MappedEntry } from '@logpush-otel/pipeline';
 
 /** A mapped http_requests entry numbered `n` (log and resource set as the cloudflare processor would). */
-export function entry(n: number): LogEntry {
+export function entry(n: number): MappedEntry {
   const record = { RayID: `ray${n}`, EdgeResponseStatus: 200, ClientRequestPath: `/item/${n}` };
   const time = 1_700_000_000_123_456_789n + BigInt(n);
   return {
@@ -35,6 +35,6 @@ export function entry(n: number): LogEntry {
 }
 
 /** `count` mapped entries numbered from `from`. */
-export function batch(count: number, from = 1): LogBatch {
+export function batch(count: number, from = 1): MappedBatch {
   return { entries: Array.from({ length: count }, (_, i) => entry(from + i)) };
 }

@@ -112,15 +112,11 @@ export function validateOtlpExporterConfig(
     enabled: rr.boolean('enabled', d.retry_on_failure.enabled),
     initial_interval: rr.duration('initial_interval', d.retry_on_failure.initial_interval, {
       minMs: 1,
-      milliseconds: true,
     }),
     max_interval: rr.duration('max_interval', d.retry_on_failure.max_interval, {
       minMs: 1,
-      milliseconds: true,
     }),
-    max_elapsed_time: rr.duration('max_elapsed_time', d.retry_on_failure.max_elapsed_time, {
-      milliseconds: true,
-    }),
+    max_elapsed_time: rr.duration('max_elapsed_time', d.retry_on_failure.max_elapsed_time),
     multiplier: rr.number('multiplier', d.retry_on_failure.multiplier, { min: 1 }),
     randomization_factor: rr.number('randomization_factor', d.retry_on_failure.randomization_factor, {
       min: 0,
@@ -140,7 +136,7 @@ export function validateOtlpExporterConfig(
     compression: r.oneOf('compression', ['gzip', 'none'] as const, d.compression),
     compression_level: r.number('compression_level', d.compression_level, { min: 1, max: 9, integer: true }),
     headers: r.stringMap('headers', d.headers),
-    timeout: r.duration('timeout', d.timeout, { minMs: 1, milliseconds: true }),
+    timeout: r.duration('timeout', d.timeout, { minMs: 1 }),
     concurrency: r.number('concurrency', d.concurrency, { min: 1, max: 256, integer: true }),
     max_request_size: r.byteSize('max_request_size', d.max_request_size, { min: 1024 }),
     retry_on_failure: retry,

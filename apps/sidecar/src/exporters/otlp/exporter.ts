@@ -15,8 +15,8 @@ import type {
   Gauge,
   Histogram,
   Host,
-  LogBatch,
   LogEntry,
+  MappedBatch,
 } from '@logpush-otel/pipeline';
 import { backoffDelay } from '../../backoff.ts';
 import type { OtlpExporterConfig } from './config.ts';
@@ -157,23 +157,15 @@ export class OtlpExporter implements Exporter {
 
   /**
    * Exports the batch. Resolves once every entry is acknowledged by the backend or dead-lettered (refused for good);
-   * rejects with {@link ExportFailedError} when delivery gave up (retries exhausted, retry disabled, shutdown),
-   * and with a plain Error when entries arrive unmapped (a pipeline without the `cloudflare` processor).
+   * rejects with {@link ExportFailedError} when delivery gave up (retries exhausted, retry disabled, shutdown).
+   * Entries arrive mapped: the service runs the mapping before every exporter.
    */
-  async consume(batch: LogBatch): Promise<void> {
+  async consume(batch: MappedBatch): Promise<void> {
     if (this.#shutdown !== undefined) {
       throw new ExportFailedError(`exporters/${this.#settings.id} is shut down; the batch was not sent`);
     }
     const entries = batch.entries;
     if (entries.length === 0) return;
-    for (const entry of entries) {
-      if (entry.log === undefined || entry.resource === undefined) {
-        throw new Error(
-          `exporters/${this.#settings.id}: got a record without a mapped LogRecord (${entry.position.source} line ` +
-            `${entry.position.line}); put the cloudflare processor before this exporter in the pipeline`,
-        );
-      }
-    }
     try {
       await this.#track(this.#deliver(entries));
     } catch (error) {

@@ -1,6 +1,7 @@
 // Configuration of the `logpush_file` receiver: defaults, and validation with the path of every problem.
 import { isAbsolute, join, relative, resolve } from 'node:path';
-import type { ConfigIssue, ValidationResult } from '@logpush-otel/pipeline';
+import { ConfigReader, parseByteSize, parseDuration as sharedParseDuration } from '@logpush-otel/pipeline';
+import type { ValidationResult } from '@logpush-otel/pipeline';
 
 /** The validated configuration of a `logpush_file` receiver (durations in milliseconds, sizes in bytes). */
 export interface LogpushFileReceiverConfig {
@@ -87,168 +88,64 @@ export function defaultLogpushFileConfig(): LogpushFileReceiverConfig {
   };
 }
 
-const DURATION = /^(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)?$/;
-const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+/** Parses a duration (`500ms`, `2s`, `5m`, `1h`, `1d`) into milliseconds: the grammar of every component. */
+export const parseDuration = sharedParseDuration;
+/** Parses a byte size (`1024`, `64KiB`, `1MiB`) into bytes: the grammar of every component. */
+export const parseSize = parseByteSize;
 
-/** Parses a duration: a number of milliseconds, or a string like `500ms`, `2s`, `5m`, `1h`. */
-export function parseDuration(value: unknown): number | undefined {
-  if (typeof value === 'number') return Number.isFinite(value) && value >= 0 ? value : undefined;
-  if (typeof value !== 'string') return undefined;
-  const m = DURATION.exec(value.trim());
-  if (m === null) return undefined;
-  return Number(m[1]) * (UNIT_MS[m[2] ?? 'ms'] ?? 1);
-}
-
-const SIZE = /^(\d+)\s*(b|kib|mib|gib|kb|mb|gb)?$/i;
-const UNIT_BYTES: Record<string, number> = {
-  b: 1,
-  kib: 1024,
-  mib: 1024 ** 2,
-  gib: 1024 ** 3,
-  kb: 1000,
-  mb: 1000 ** 2,
-  gb: 1000 ** 3,
-};
-
-/** Parses a byte size: a number, or a string like `1024`, `64KiB`, `1MiB`. */
-export function parseSize(value: unknown): number | undefined {
-  if (typeof value === 'number') return Number.isInteger(value) && value >= 0 ? value : undefined;
-  if (typeof value !== 'string') return undefined;
-  const m = SIZE.exec(value.trim());
-  if (m === null) return undefined;
-  return Number(m[1]) * (UNIT_BYTES[(m[2] ?? 'b').toLowerCase()] ?? 1);
-}
-
-const KEYS = new Set(Object.keys(defaultLogpushFileConfig()));
 const FORMATS = ['auto', 'ndjson', 'csv', 'json-array'] as const;
 
-/** Validates a receiver config (already merged over the defaults); `path` prefixes every issue. */
+/** Validates the user's `logpush_file` section (keys left out take their defaults); `path` prefixes every issue. */
 export function validateLogpushFileConfig(
   input: unknown,
   path: string,
 ): ValidationResult<LogpushFileReceiverConfig> {
-  const issues: ConfigIssue[] = [];
-  const at = (key: string): string => (path === '' ? key : `${path}.${key}`);
-  if (typeof input !== 'object' || input === null || Array.isArray(input)) {
-    return { ok: false, issues: [{ path, message: 'expected a mapping of receiver settings' }] };
-  }
-  const raw = { ...defaultLogpushFileConfig(), ...(input as Record<string, unknown>) } as Record<
-    string,
-    unknown
-  >;
-  for (const key of Object.keys(raw)) {
-    if (!KEYS.has(key))
-      issues.push({ path: at(key), message: `unknown setting; expected one of ${[...KEYS].join(', ')}` });
-  }
-  const config = defaultLogpushFileConfig();
-
-  const str = (key: keyof LogpushFileReceiverConfig, allowEmpty: boolean): string => {
-    const v = raw[key];
-    if (typeof v !== 'string' || (!allowEmpty && v.trim() === '')) {
-      issues.push({
-        path: at(key),
-        message: `expected ${allowEmpty ? 'a string' : 'a non-empty string'}, got ${show(v)}`,
-      });
-      return '';
-    }
-    return v;
+  const d = defaultLogpushFileConfig();
+  const r = new ConfigReader(input, path);
+  const config: LogpushFileReceiverConfig = {
+    directory: r.string('directory', d.directory, { nonEmpty: true }),
+    include: r.stringList('include', d.include, { minItems: 1, nonEmptyItems: true }),
+    exclude: r.stringList('exclude', d.exclude, { nonEmptyItems: true }),
+    dataset: r.string('dataset', d.dataset, { nonEmpty: true }),
+    format: r.oneOf('format', FORMATS, d.format),
+    field_names: r.stringList('field_names', d.field_names, { nonEmptyItems: true }),
+    start_at: r.oneOf('start_at', ['beginning', 'end'] as const, d.start_at),
+    poll_interval: r.duration('poll_interval', d.poll_interval, { minMs: 10 }),
+    watch: r.boolean('watch', d.watch),
+    max_open_files: r.number('max_open_files', d.max_open_files, { integer: true, min: 1 }),
+    fingerprint_size: r.byteSize('fingerprint_size', d.fingerprint_size, { min: 16 }),
+    delete_after_read: r.boolean('delete_after_read', d.delete_after_read),
+    move_after_read: r.string('move_after_read', d.move_after_read),
+    incomplete_gzip_timeout: r.duration('incomplete_gzip_timeout', d.incomplete_gzip_timeout),
+    incomplete_line_timeout: r.duration('incomplete_line_timeout', d.incomplete_line_timeout),
+    max_line_bytes: r.byteSize('max_line_bytes', d.max_line_bytes, { min: 64 }),
+    batch_size: r.number('batch_size', d.batch_size, { integer: true, min: 1 }),
+    max_in_flight_batches: r.number('max_in_flight_batches', d.max_in_flight_batches, {
+      integer: true,
+      min: 1,
+    }),
+    checkpoint_dir: r.string('checkpoint_dir', d.checkpoint_dir),
+    retry_initial_interval: r.duration('retry_initial_interval', d.retry_initial_interval, { minMs: 1 }),
+    retry_max_interval: r.duration('retry_max_interval', d.retry_max_interval, { minMs: 1 }),
+    forget_after: r.duration('forget_after', d.forget_after),
+    include_file_name: r.boolean('include_file_name', d.include_file_name),
+    include_file_path: r.boolean('include_file_path', d.include_file_path),
   };
-  const strings = (key: keyof LogpushFileReceiverConfig, nonEmpty: boolean): string[] => {
-    const v = raw[key];
-    if (
-      !Array.isArray(v) ||
-      !v.every((s) => typeof s === 'string' && s !== '') ||
-      (nonEmpty && v.length === 0)
-    ) {
-      issues.push({
-        path: at(key),
-        message: `expected a${nonEmpty ? ' non-empty' : ''} list of non-empty strings, got ${show(v)}`,
-      });
-      return [];
-    }
-    return v as string[];
-  };
-  const bool = (key: keyof LogpushFileReceiverConfig): boolean => {
-    const v = raw[key];
-    if (typeof v !== 'boolean') {
-      issues.push({ path: at(key), message: `expected true or false, got ${show(v)}` });
-      return false;
-    }
-    return v;
-  };
-  const duration = (key: keyof LogpushFileReceiverConfig, min: number): number => {
-    const v = parseDuration(raw[key]);
-    if (v === undefined || v < min) {
-      issues.push({
-        path: at(key),
-        message: `expected a duration of at least ${min} ms (milliseconds, or a string like '500ms', '2s', '5m'), got ${show(raw[key])}`,
-      });
-      return min;
-    }
-    return v;
-  };
-  const count = (key: keyof LogpushFileReceiverConfig, min: number, size: boolean): number => {
-    const v = size ? parseSize(raw[key]) : typeof raw[key] === 'number' ? raw[key] : undefined;
-    if (v === undefined || !Number.isInteger(v) || v < min) {
-      issues.push({
-        path: at(key),
-        message: `expected an integer of at least ${min}${size ? " (bytes, or a string like '64KiB', '1MiB')" : ''}, got ${show(raw[key])}`,
-      });
-      return min;
-    }
-    return v;
-  };
-
-  config.directory = str('directory', false);
-  config.include = strings('include', true);
-  config.exclude = strings('exclude', false);
-  config.dataset = str('dataset', false);
-  const format = raw['format'];
-  if (typeof format === 'string' && (FORMATS as readonly string[]).includes(format)) {
-    config.format = format as LogpushFileReceiverConfig['format'];
-  } else
-    issues.push({
-      path: at('format'),
-      message: `expected one of ${FORMATS.join(', ')}, got ${show(format)}`,
-    });
-  config.field_names = strings('field_names', false);
-  const startAt = raw['start_at'];
-  if (startAt === 'beginning' || startAt === 'end') config.start_at = startAt;
-  else issues.push({ path: at('start_at'), message: `expected 'beginning' or 'end', got ${show(startAt)}` });
-  config.poll_interval = duration('poll_interval', 10);
-  config.watch = bool('watch');
-  config.max_open_files = count('max_open_files', 1, false);
-  config.fingerprint_size = count('fingerprint_size', 16, true);
-  config.delete_after_read = bool('delete_after_read');
-  config.move_after_read = str('move_after_read', true);
-  config.incomplete_gzip_timeout = duration('incomplete_gzip_timeout', 0);
-  config.incomplete_line_timeout = duration('incomplete_line_timeout', 0);
-  config.max_line_bytes = count('max_line_bytes', 64, true);
-  config.batch_size = count('batch_size', 1, false);
-  config.max_in_flight_batches = count('max_in_flight_batches', 1, false);
-  config.checkpoint_dir = str('checkpoint_dir', true);
-  config.retry_initial_interval = duration('retry_initial_interval', 1);
-  config.retry_max_interval = duration('retry_max_interval', 1);
-  config.forget_after = duration('forget_after', 0);
-  config.include_file_name = bool('include_file_name');
-  config.include_file_path = bool('include_file_path');
-
-  if (config.delete_after_read && config.move_after_read !== '') {
-    issues.push({
-      path: at('move_after_read'),
-      message: 'expected either delete_after_read or move_after_read, not both',
-    });
-  }
-  if (config.retry_max_interval < config.retry_initial_interval) {
-    issues.push({ path: at('retry_max_interval'), message: 'expected at least retry_initial_interval' });
-  }
-  if (config.field_names.length > 0 && config.format !== 'csv' && config.format !== 'auto') {
-    issues.push({
-      path: at('field_names'),
-      message: `field_names applies to CSV only; format is '${config.format}'`,
-    });
-  }
-  return issues.length > 0 ? { ok: false, issues } : { ok: true, config };
+  if (!r.has('directory') && !r.issues.some((i) => i.path === r.at('directory')))
+    r.issue('directory', 'expected the directory to read Logpush files from, got nothing');
+  if (config.delete_after_read && config.move_after_read !== '')
+    r.issue('move_after_read', 'expected either delete_after_read or move_after_read, not both');
+  if (config.retry_max_interval < config.retry_initial_interval)
+    r.issue(
+      'retry_max_interval',
+      `expected at least retry_initial_interval (${config.retry_initial_interval}ms), got ${config.retry_max_interval}ms`,
+    );
+  if (config.field_names.length > 0 && config.format !== 'csv' && config.format !== 'auto')
+    r.issue(
+      'field_names',
+      `expected no field_names (they apply to CSV only), got some with format ${config.format}`,
+    );
+  return r.finish(config);
 }
 
 /** The absolute directories the receiver uses, derived from the config. */
@@ -279,10 +176,4 @@ export function insideOf(parent: string, child: string): string | undefined {
   const rel = relative(parent, child);
   if (rel === '' || rel.startsWith('..') || isAbsolute(rel)) return undefined;
   return rel;
-}
-
-function show(value: unknown): string {
-  if (value === undefined) return 'nothing';
-  const text = typeof value === 'string' ? `'${value}'` : JSON.stringify(value);
-  return text.length > 60 ? `${text.slice(0, 57)}...` : text;
 }
