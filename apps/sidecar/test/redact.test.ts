@@ -115,7 +115,7 @@ service:
     expect(result.ok).toBe(false);
     if (result.ok) return;
     expect(formatIssues(result.issues)).toBe(
-      'exporters.otlp.headers: expected a mapping of names to strings, got "Bearer REDACTED"',
+      '<inline>:7:5: exporters.otlp.headers: expected a mapping of names to strings, got "Bearer REDACTED"',
     );
   });
 

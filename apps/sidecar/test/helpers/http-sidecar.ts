@@ -33,7 +33,8 @@ export function httpSidecarConfig(options: {
 }): string {
   const config = {
     receivers: { logpush_http: { endpoint: '127.0.0.1:0', secret: 'test-secret', ...options.receiver } },
-    processors: { cloudflare: { body: 'original' } },
+    // the original line is each record's identity here; cookies: true keeps it byte for byte
+    processors: { cloudflare: { body: 'original', cookies: true } },
     exporters: {
       otlp: {
         endpoint: options.otlpUrl,

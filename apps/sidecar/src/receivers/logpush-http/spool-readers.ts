@@ -41,14 +41,14 @@ export class SpoolReaders {
   async #start(host: Host, folder: string): Promise<LogpushFileReceiver> {
     const id = `${this.#settings.id}/${folder}`;
     const c = this.#config;
+    // a raw section, as a user would write it: the factory's validate fills the other defaults
     const raw = {
-      ...logpushFileReceiverFactory.defaultConfig(),
       directory: join(this.#spoolDir, folder),
       include: ['**/*.log.gz', '**/*.log'],
       dataset: folder,
       format: 'auto',
       start_at: 'beginning',
-      poll_interval: c.poll_interval,
+      poll_interval: `${c.poll_interval}ms`,
       watch: true,
       delete_after_read: true,
       max_line_bytes: c.max_line_bytes,
