@@ -10,6 +10,7 @@ import type {
   Receiver,
 } from './component.ts';
 import { isDrainable } from './drain.ts';
+import { reportsReadiness } from './readiness.ts';
 import { fanOut, settleAll } from './fan-out.ts';
 import type { ServiceGraph } from './service-config.ts';
 
@@ -141,9 +142,23 @@ export class Service {
     return this.stateValue;
   }
 
-  /** Whether every component started and the service is not stopping. */
+  /**
+   * Whether every component started, the service is not stopping, and no component reports that it cannot work
+   * (see {@link ReportsReadiness}).
+   */
   get ready(): boolean {
-    return this.stateValue === 'running';
+    return this.stateValue === 'running' && this.notReady().length === 0;
+  }
+
+  /** The reasons components give for not being able to work now (see {@link ReportsReadiness}). */
+  notReady(): string[] {
+    const reasons: string[] = [];
+    for (const c of this.components) {
+      if (!reportsReadiness(c.component)) continue;
+      const reason = c.component.notReadyReason();
+      if (reason !== undefined) reasons.push(reason);
+    }
+    return reasons;
   }
 
   /** The components of one kind, in start order. */

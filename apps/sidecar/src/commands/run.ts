@@ -27,8 +27,9 @@ Options:
       --once          read what exists, wait until all of it is acknowledged, then exit (backfills)
   -h, --help          show this help
 
-Signals: SIGTERM or SIGINT stops reading, drains the batches in flight, saves checkpoints and exits 0;
-a second signal exits at once with 1.
+Signals: SIGTERM or SIGINT stops reading and gives the batches in flight service.shutdown_timeout (default
+10s) to be acknowledged; then retries are abandoned (those records are read again on the next start), the
+acknowledged positions are saved and the process exits 0. A second signal exits at once with 1.
 
 Exit codes: 0 done, 1 failure (a component failed to start or stop), 2 invalid configuration or usage,
 3 (--once) finished, but some input was rejected and written to the dead-letter directory.
@@ -121,6 +122,7 @@ export async function run(argv: readonly string[]): Promise<number> {
       server = await startTelemetryServer(address.host, address.port, {
         healthy: () => healthy,
         ready: () => service.ready,
+        notReadyReasons: () => service.notReady(),
         metrics: async () => ({ contentType: metrics.contentType, body: await metrics.text() }),
       });
     } catch (error) {
@@ -138,7 +140,10 @@ export async function run(argv: readonly string[]): Promise<number> {
   const onSignal = (signal: NodeJS.Signals): void => {
     signals++;
     if (signals === 1) {
-      logger.info('stopping: draining in-flight batches and saving checkpoints', { signal });
+      logger.info('stopping: draining in-flight batches and saving checkpoints', {
+        signal,
+        shutdownTimeoutMs: config.shutdownTimeoutMs,
+      });
       stopRequested(signal);
     } else {
       logger.error('second signal: exiting without draining', { signal });
@@ -182,11 +187,21 @@ export async function run(argv: readonly string[]): Promise<number> {
     code = 1;
   }
   readyGauge.set(0);
+  // Batches in flight get shutdown_timeout to be acknowledged; then the exporters abandon their retries (the
+  // receivers keep only acknowledged positions, so those records are read again on the next start).
+  const grace = setTimeout(() => {
+    logger.warn('shutdown_timeout passed: abandoning retries; unacknowledged records will be read again', {
+      shutdownTimeoutMs: config.shutdownTimeoutMs,
+    });
+    for (const c of service.byKind('exporter')) void c.component.shutdown().catch(() => undefined);
+  }, config.shutdownTimeoutMs);
   try {
     await service.shutdown();
   } catch (error) {
     logger.error('some components did not stop cleanly', { error });
     code = 1;
+  } finally {
+    clearTimeout(grace);
   }
   progress?.stop();
   await store

@@ -41,6 +41,11 @@ export interface SidecarConfig {
   readonly graph: ServiceGraph;
   readonly telemetry: TelemetryConfig;
   readonly storage: StorageConfig;
+  /**
+   * `service.shutdown_timeout` (default 10 s): on SIGTERM/SIGINT, how long batches in flight get to be
+   * acknowledged before retries are abandoned (their records are read again on the next start).
+   */
+  readonly shutdownTimeoutMs: number;
   /** Things worth telling the user that are not errors (unset variables, disabled or unused components). */
   readonly notes: readonly string[];
 }
@@ -62,6 +67,9 @@ const PATH_KEYS: Readonly<Record<string, Readonly<Record<string, readonly string
 };
 
 const TOP_LEVEL = ['receivers', 'processors', 'exporters', 'service', 'storage'] as const;
+const SERVICE_KEYS = ['pipelines', 'shutdown_timeout', 'telemetry'] as const;
+/** Default of `service.shutdown_timeout`, milliseconds. */
+export const DEFAULT_SHUTDOWN_TIMEOUT_MS = 10_000;
 /** The processor every pipeline ends with: exporters need entries mapped to LogRecords. */
 export const MAPPING_PROCESSOR = 'cloudflare';
 
@@ -253,6 +261,7 @@ export function parseConfig(
   const service = doc['service'] ?? {};
   let pipelines: unknown;
   let telemetryRaw: unknown;
+  let shutdownTimeoutMs = DEFAULT_SHUTDOWN_TIMEOUT_MS;
   if (!isPlainObject(service)) {
     issues.push({
       path: 'service',
@@ -262,8 +271,11 @@ export function parseConfig(
     pipelines = service['pipelines'];
     telemetryRaw = service['telemetry'];
     for (const key of Object.keys(service))
-      if (key !== 'pipelines' && key !== 'telemetry')
-        issues.push({ path: `service.${key}`, message: 'unknown key (known keys: pipelines, telemetry)' });
+      if (!(SERVICE_KEYS as readonly string[]).includes(key))
+        issues.push({ path: `service.${key}`, message: `unknown key (known keys: ${SERVICE_KEYS.join(', ')})` });
+    const sr = new ConfigReader(service, 'service');
+    shutdownTimeoutMs = sr.duration('shutdown_timeout', DEFAULT_SHUTDOWN_TIMEOUT_MS);
+    issues.push(...sr.issues);
   }
   const telemetry = readTelemetry(telemetryRaw, issues);
   const storage = readStorage(doc['storage'], baseDir, issues);
@@ -289,7 +301,10 @@ export function parseConfig(
   if (!validated.ok) issues.push(...validated.issues);
   if (issues.length > 0 || !validated.ok) return { ok: false, issues };
   for (const unused of validated.config.unused) notes.push(`${unused} is configured but used by no pipeline`);
-  return { ok: true, config: { source, graph: validated.config, telemetry, storage, notes } };
+  return {
+    ok: true,
+    config: { source, graph: validated.config, telemetry, storage, shutdownTimeoutMs, notes },
+  };
 }
 
 /** Reads, parses and validates the configuration file at `file`. A file that cannot be read is one issue. */

@@ -9,4 +9,6 @@ export const EXPORTER_METRICS = {
   retries: 'logpush_otel_exporter_retries_total',
   latency: 'logpush_otel_exporter_request_duration_seconds',
   inFlight: 'logpush_otel_exporter_in_flight_requests',
+  misconfiguredRefusals: 'logpush_otel_exporter_misconfigured_refusals_total',
+  paused: 'logpush_otel_exporter_paused',
 } as const;

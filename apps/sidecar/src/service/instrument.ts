@@ -5,7 +5,9 @@ import type {
   Exporter,
   ExporterFactory,
   LogBatch,
+  ReportsReadiness,
 } from '@logpush-otel/pipeline';
+import { reportsReadiness } from '@logpush-otel/pipeline';
 import { SERVICE_METRICS } from './metric-names.ts';
 import type { PrometheusMetrics } from './metrics.ts';
 
@@ -67,9 +69,10 @@ export function instrumentExporters(
       const exporter = factory.create(settings, config, next);
       const labels = { exporter: settings.id };
       const component = { component: `exporters/${settings.id}` };
-      const wrapped: Exporter = {
+      const wrapped: Exporter & ReportsReadiness = {
         start: (host) => exporter.start(host),
         shutdown: () => exporter.shutdown(),
+        notReadyReason: () => (reportsReadiness(exporter) ? exporter.notReadyReason() : undefined),
         async consume(batch: LogBatch) {
           const started = performance.now();
           inFlight.inc(1, component);

@@ -16,6 +16,12 @@ export interface RetryConfig {
   readonly multiplier: number;
   /** Jitter: the backoff is drawn uniformly from interval × [1 - f, 1 + f]. */
   readonly randomization_factor: number;
+  /**
+   * Largest backoff, milliseconds, while the backend refuses the exporter for a configuration reason (401, 403,
+   * 407, 404...). Such requests are retried forever (their records are kept), whatever `enabled` and
+   * `max_elapsed_time` say: a configuration fault pauses delivery, it never discards data.
+   */
+  readonly misconfigured_max_interval: number;
 }
 
 /** The `otlp` exporter's resolved configuration (durations in milliseconds, sizes in bytes). */
@@ -34,6 +40,11 @@ export interface OtlpExporterConfig {
   readonly compression_level: number;
   /** Extra request headers (`dd-api-key`, `X-Scope-OrgID`, `Authorization`...). */
   readonly headers: Readonly<Record<string, string>>;
+  /**
+   * Names of headers that must be present with a non-empty value (e.g. an API key from `${env:...}`): a missing
+   * or empty one is a configuration error. `dd-api-key` is always required for a Datadog endpoint.
+   */
+  readonly required_headers: readonly string[];
   /** Per-request timeout, milliseconds (a timed-out request is retried). */
   readonly timeout: number;
   /** Maximum number of requests in flight at once. */
@@ -52,6 +63,7 @@ export function defaultOtlpExporterConfig(): OtlpExporterConfig {
     compression: 'gzip',
     compression_level: 1,
     headers: {},
+    required_headers: [],
     timeout: 10_000,
     concurrency: 4,
     max_request_size: 4 * 1024 * 1024,
@@ -62,6 +74,7 @@ export function defaultOtlpExporterConfig(): OtlpExporterConfig {
       max_elapsed_time: 300_000,
       multiplier: 1.5,
       randomization_factor: 0.5,
+      misconfigured_max_interval: 300_000,
     },
   };
 }
@@ -87,6 +100,42 @@ function checkUrl(r: ConfigReader, key: 'endpoint' | 'logs_endpoint', value: str
   }
   if (url === undefined || (url.protocol !== 'http:' && url.protocol !== 'https:')) {
     r.issue(key, `expected an http(s) URL such as http://localhost:4318, got ${JSON.stringify(value)}`);
+  }
+}
+
+/** Whether `url` is one of Datadog's intake hosts (they refuse requests without a `dd-api-key` header). */
+export function isDatadogEndpoint(url: string): boolean {
+  let host: string;
+  try {
+    host = new URL(url).hostname.toLowerCase();
+  } catch {
+    return false;
+  }
+  return /(^|\.)(datadoghq\.com|datadoghq\.eu|ddog-gov\.com)$/.test(host);
+}
+
+/** Reports required headers (and Datadog's API key) that are missing or empty, by name only. */
+function checkRequiredHeaders(
+  r: ConfigReader,
+  headers: Readonly<Record<string, string>>,
+  required: readonly string[],
+  endpoint: string,
+): void {
+  const byName = new Map(Object.entries(headers).map(([k, v]) => [k.toLowerCase(), v.trim()]));
+  const names = new Set(required.map((n) => n.toLowerCase()));
+  const datadog = isDatadogEndpoint(endpoint);
+  if (datadog) names.add('dd-api-key');
+  for (const name of names) {
+    const value = byName.get(name);
+    if (value !== undefined && value !== '') continue;
+    const why =
+      datadog && name === 'dd-api-key'
+        ? 'Datadog refuses requests without an API key'
+        : 'it is listed in required_headers';
+    r.issue(
+      'headers',
+      `expected a non-empty ${name} header (${why}), got ${value === undefined ? 'no such header' : 'an empty value (is its ${env:...} variable set?)'}`,
+    );
   }
 }
 
@@ -126,6 +175,11 @@ export function validateOtlpExporterConfig(
       min: 0,
       max: 1,
     }),
+    misconfigured_max_interval: rr.duration(
+      'misconfigured_max_interval',
+      d.retry_on_failure.misconfigured_max_interval,
+      { minMs: 1, milliseconds: true },
+    ),
   };
   if (retry.max_interval < retry.initial_interval) {
     rr.issue(
@@ -133,13 +187,17 @@ export function validateOtlpExporterConfig(
       `expected at least initial_interval (${retry.initial_interval}ms), got ${retry.max_interval}ms`,
     );
   }
+  const headers = r.stringMap('headers', d.headers);
+  const requiredHeaders = r.stringList('required_headers', d.required_headers);
+  checkRequiredHeaders(r, headers, requiredHeaders, logsEndpoint !== '' ? logsEndpoint : endpoint);
   const resolved: OtlpExporterConfig = {
     endpoint,
     logs_endpoint: logsEndpoint,
     protocol: r.oneOf('protocol', ['http/protobuf', 'http/json'] as const, d.protocol),
     compression: r.oneOf('compression', ['gzip', 'none'] as const, d.compression),
     compression_level: r.number('compression_level', d.compression_level, { min: 1, max: 9, integer: true }),
-    headers: r.stringMap('headers', d.headers),
+    headers,
+    required_headers: requiredHeaders,
     timeout: r.duration('timeout', d.timeout, { minMs: 1, milliseconds: true }),
     concurrency: r.number('concurrency', d.concurrency, { min: 1, max: 256, integer: true }),
     max_request_size: r.byteSize('max_request_size', d.max_request_size, { min: 1024 }),

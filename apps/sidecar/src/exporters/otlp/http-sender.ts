@@ -1,7 +1,10 @@
-// One OTLP/HTTP request at a time, over node:http(s) with a keep-alive agent. It classifies the answer the way
-// the OTLP specification says (2xx success; 429, 502, 503, 504 and network errors retryable, with the server's
-// Retry-After; every other status permanent) and hands back the status, headers and body so the exporter can
-// read partial successes and write precise dead-letter reasons. Retrying is the caller's job.
+// One OTLP/HTTP request at a time, over node:http(s) with a keep-alive agent. It classifies the answer: 2xx
+// success; 408, 429, 5xx and network errors retryable (with the server's Retry-After); 400 and 422 refusals
+// caused by the records (permanent); 413 too large (the caller splits the request); every other status means the
+// exporter itself is misconfigured (a wrong or expired key: 401, 403, 407; a wrong path: 404, 405, 415; a
+// redirect), which no record caused and retrying with the same data may fix once the configuration is. It hands
+// back the status, headers and body so the exporter can read partial successes and write precise dead-letter
+// reasons. Retrying is the caller's job.
 import { Agent as HttpAgent, request as httpRequest } from 'node:http';
 import type { IncomingMessage } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
@@ -10,8 +13,28 @@ import { gzip } from 'node:zlib';
 
 const gzipAsync = promisify(gzip);
 
-/** Statuses the OTLP specification says to retry. */
+/** Statuses the OTLP specification says to retry. Every other 5xx (and 408) is retried too: no record caused it. */
 export const RETRYABLE_STATUSES: ReadonlySet<number> = new Set([429, 502, 503, 504]);
+
+/** Statuses that blame the records of the request (they go to the dead-letter store). */
+export const DATA_STATUSES: ReadonlySet<number> = new Set([400, 422]);
+
+/** How a non-2xx status is handled. */
+export function classifyStatus(status: number): 'retryable' | 'permanent' | 'too_large' | 'misconfigured' {
+  if (RETRYABLE_STATUSES.has(status) || status === 408 || (status >= 500 && status < 600)) return 'retryable';
+  if (DATA_STATUSES.has(status)) return 'permanent';
+  if (status === 413) return 'too_large';
+  return 'misconfigured';
+}
+
+/** `url` as shown in messages: without user name and password. */
+export function displayUrl(url: URL): string {
+  if (url.username === '' && url.password === '') return url.href;
+  const copy = new URL(url.href);
+  copy.username = '';
+  copy.password = '';
+  return copy.href;
+}
 
 /** Largest response body read (the rest is discarded). */
 const MAX_RESPONSE_BYTES = 4 * 1024 * 1024;
@@ -32,7 +55,16 @@ export type SendOutcome =
       /** What the server's Retry-After asked for, milliseconds; undefined when absent or unparseable. */
       readonly retryAfterMs: number | undefined;
     }
-  | { readonly kind: 'permanent'; readonly status: number; readonly reason: string };
+  /** 400 or 422: the backend refused these records. */
+  | { readonly kind: 'permanent'; readonly status: number; readonly reason: string }
+  /** 413: the request was too large (split it; a lone record is refused for good). */
+  | { readonly kind: 'too_large'; readonly status: number; readonly reason: string }
+  | {
+      /** The exporter is misconfigured (401, 403, 407, 404...): keep the records, retry until it is fixed. */
+      readonly kind: 'misconfigured';
+      readonly status: number;
+      readonly reason: string;
+    };
 
 /** Options of {@link HttpSender}. */
 export interface HttpSenderOptions {
@@ -130,6 +162,14 @@ export class HttpSender {
     this.#request = https ? httpsRequest : httpRequest;
   }
 
+  /** Names (never values) of the headers every request carries, for messages. */
+  get headerNames(): string[] {
+    const names = new Set(Object.keys(this.#options.headers).map((n) => n.toLowerCase()));
+    for (const n of ['content-type', 'user-agent']) names.add(n);
+    if (this.#options.compression === 'gzip') names.add('content-encoding');
+    return [...names].sort();
+  }
+
   /** Bytes a body takes on the wire (compressed when gzip is on). */
   async prepare(body: Uint8Array): Promise<Uint8Array> {
     if (this.#options.compression !== 'gzip') return body;
@@ -185,17 +225,18 @@ export class HttpSender {
             return;
           }
           const detail = describeResponseBody(body, contentType);
-          const reason = `HTTP ${status}${res.statusMessage ? ` ${res.statusMessage}` : ''} from ${this.url.href}${detail === '' ? '' : `: ${detail}`}`;
-          if (RETRYABLE_STATUSES.has(status)) {
+          const reason = `HTTP ${status}${res.statusMessage ? ` ${res.statusMessage}` : ''} from ${displayUrl(this.url)}${detail === '' ? '' : `: ${detail}`}`;
+          const kind = classifyStatus(status);
+          if (kind === 'retryable') {
             finish({
               kind: 'retryable',
               status,
               reason,
               retryAfterMs: parseRetryAfter(headerValue(res, 'retry-after')),
             });
-          } else {
-            finish({ kind: 'permanent', status, reason });
-          }
+          } else if (kind === 'permanent') finish({ kind, status, reason });
+          else if (kind === 'too_large') finish({ kind, status, reason });
+          else finish({ kind, status, reason });
         });
       });
       const timer = setTimeout(() => {
@@ -210,7 +251,7 @@ export class HttpSender {
         finish({
           kind: 'retryable',
           status: 0,
-          reason: `request to ${this.url.href} failed: ${error.message}${code}`,
+          reason: `request to ${displayUrl(this.url)} failed: ${error.message}${code}`,
           retryAfterMs: undefined,
         });
       });

@@ -1,0 +1,138 @@
+// Delivery safety as a user sees it, through the real bin: a backend that refuses the API key pauses delivery
+// (nothing is dead-lettered, /readyz says why), and SIGTERM with the backend down exits within the grace period
+// without losing what was not delivered.
+import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { writeLogpushDirectory } from '@logpush-otel/testdata/generator';
+import { startOtlpReceiver } from '@logpush-otel/testdata/otlp-receiver';
+import type { OtlpReceiver } from '@logpush-otel/testdata/otlp-receiver';
+import { spawnCli } from './helpers/cli.ts';
+
+let dir = '';
+let receiver: OtlpReceiver | undefined;
+beforeEach(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'logpush-otel-safety-'));
+});
+afterEach(async () => {
+  await receiver?.close();
+  receiver = undefined;
+  await rm(dir, { recursive: true, force: true });
+});
+
+function otlpConfig(endpoint: string, extra = ''): string {
+  return `
+receivers:
+  logpush_file:
+    directory: in
+    poll_interval: 100ms
+exporters:
+  otlp:
+    endpoint: ${endpoint}
+    headers:
+      x-api-key: the-wrong-secret-key
+${extra}
+service:
+  pipelines:
+    logs:
+      receivers: [logpush_file]
+      exporters: [otlp]
+  telemetry:
+    metrics:
+      address: 127.0.0.1:0
+`;
+}
+
+async function freePort(): Promise<number> {
+  return new Promise<number>((resolve) => {
+    const probe = createServer();
+    probe.listen(0, '127.0.0.1', () => {
+      const port = (probe.address() as AddressInfo).port;
+      probe.close(() => resolve(port));
+    });
+  });
+}
+
+async function deadLetterCount(): Promise<number> {
+  const files = await readdir(join(dir, '.logpush-otel', 'dead-letters')).catch(() => [] as string[]);
+  return files.length;
+}
+
+describe('a backend refusing the API key', () => {
+  it('pauses --once (not ready, one error naming the header, not its value) and delivers everything once accepted', async () => {
+    await writeLogpushDirectory(join(dir, 'in'), {
+      dataset: 'http_requests',
+      count: 2000,
+      seed: 11,
+      files: 2,
+    });
+    const backend = await startOtlpReceiver();
+    receiver = backend;
+    let refusing = true;
+    backend.respondWith(() => (refusing ? { status: 403 } : undefined));
+    await writeFile(
+      join(dir, 'config.yaml'),
+      otlpConfig(
+        backend.url,
+        '    retry_on_failure:\n      initial_interval: 100ms\n      misconfigured_max_interval: 1s\n',
+      ),
+    );
+    const started = Date.now();
+    const run = spawnCli(['run', '--once', '--config', join(dir, 'config.yaml')]);
+    const url = (await run.waitFor('started'))['telemetry'] as string;
+    const error = await run.waitFor(
+      'the backend refuses this exporter (configuration fault); delivery is paused and the records are kept',
+    );
+    expect(error).toMatchObject({ level: 'error', status: 403, endpoint: `${backend.url}/v1/logs` });
+    expect(error['headers']).toContain('x-api-key');
+    const ready = await fetch(`${url}/readyz`);
+    expect(ready.status).toBe(503);
+    expect(await ready.text()).toMatch(/^not ready\nexporters\/otlp: HTTP 403/);
+    const metrics = await (await fetch(`${url}/metrics`)).text();
+    expect(metrics).toMatch(/logpush_otel_exporter_paused\{exporter="otlp"\} 1/);
+
+    await new Promise((r) => setTimeout(r, Math.max(0, 15_000 - (Date.now() - started))));
+    expect(backend.acceptedCount()).toBe(0);
+    refusing = false;
+    expect(await run.exit).toBe(0);
+    const ids = backend.records().map((r) => r.attributes['cloudflare.ray_id']);
+    expect(new Set(ids).size).toBe(2000);
+    expect(await deadLetterCount()).toBe(0);
+    expect(run.stderr.join('\n')).not.toContain('the-wrong-secret-key');
+    const errors = run.stderr.filter((l) => l.includes('"level":"error"'));
+    expect(errors).toHaveLength(1);
+  }, 60_000);
+});
+
+describe('shutdown with the backend down', () => {
+  it('exits 0 within 15 s of SIGTERM, and a later run delivers every record', async () => {
+    await writeLogpushDirectory(join(dir, 'in'), {
+      dataset: 'http_requests',
+      count: 1500,
+      seed: 12,
+      files: 2,
+    });
+    const port = await freePort();
+    await writeFile(join(dir, 'config.yaml'), otlpConfig(`http://127.0.0.1:${port}`));
+    const first = spawnCli(['run', '--config', join(dir, 'config.yaml')]);
+    await first.waitFor('started');
+    await first.waitFor('export failed; retrying');
+    const signalled = Date.now();
+    first.kill('SIGTERM');
+    expect(await first.exit).toBe(0);
+    const took = Date.now() - signalled;
+    expect(took).toBeLessThan(15_000);
+    expect(took).toBeGreaterThanOrEqual(9_000); // the default shutdown_timeout (10 s) was given to the retries
+    expect(first.stderr.join('\n')).toContain('shutdown_timeout passed: abandoning retries');
+
+    receiver = await startOtlpReceiver({ port });
+    const second = spawnCli(['run', '--once', '--config', join(dir, 'config.yaml')]);
+    expect(await second.exit).toBe(0);
+    const ids = receiver.records().map((r) => r.attributes['cloudflare.ray_id']);
+    expect(new Set(ids).size).toBe(1500);
+    expect(await deadLetterCount()).toBe(0);
+  }, 60_000);
+});
