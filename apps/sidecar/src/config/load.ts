@@ -62,7 +62,7 @@ export interface LoadOptions {
 /** Keys holding file-system paths, per component type: relative values resolve against the config file. */
 const PATH_KEYS: Readonly<Record<string, Readonly<Record<string, readonly string[]>>>> = {
   receivers: { logpush_file: ['directory', 'checkpoint_dir'] },
-  exporters: { file: ['path'] },
+  exporters: { file: ['path'], otlp: ['tls.ca_file', 'tls.cert_file', 'tls.key_file'] },
   processors: { geoip: ['database', 'city_database', 'asn_database'], colo: ['file'] },
 };
 
@@ -169,9 +169,15 @@ function resolvePaths(doc: Record<string, unknown>, baseDir: string): void {
     for (const [id, section] of Object.entries(group)) {
       const keys = byType[typeOf(id)];
       if (keys === undefined || !isPlainObject(section)) continue;
-      for (const key of keys) {
-        const v = section[key];
-        if (typeof v === 'string' && v !== '' && !isAbsolute(v)) section[key] = resolve(baseDir, v);
+      for (const path of keys) {
+        // `tls.ca_file`: a key of a nested mapping
+        const parts = path.split('.');
+        const key = parts.pop() ?? path;
+        let holder: unknown = section;
+        for (const p of parts) holder = isPlainObject(holder) ? holder[p] : undefined;
+        if (!isPlainObject(holder)) continue;
+        const v = holder[key];
+        if (typeof v === 'string' && v !== '' && !isAbsolute(v)) holder[key] = resolve(baseDir, v);
       }
     }
   }
@@ -272,7 +278,10 @@ export function parseConfig(
     telemetryRaw = service['telemetry'];
     for (const key of Object.keys(service))
       if (!(SERVICE_KEYS as readonly string[]).includes(key))
-        issues.push({ path: `service.${key}`, message: `unknown key (known keys: ${SERVICE_KEYS.join(', ')})` });
+        issues.push({
+          path: `service.${key}`,
+          message: `unknown key (known keys: ${SERVICE_KEYS.join(', ')})`,
+        });
     const sr = new ConfigReader(service, 'service');
     shutdownTimeoutMs = sr.duration('shutdown_timeout', DEFAULT_SHUTDOWN_TIMEOUT_MS);
     issues.push(...sr.issues);

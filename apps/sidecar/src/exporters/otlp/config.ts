@@ -1,6 +1,8 @@
 // Configuration of the `otlp` exporter, shaped like the OpenTelemetry Collector's otlphttp exporter.
 import { ConfigReader } from '@logpush-otel/pipeline';
 import type { ValidationResult } from '@logpush-otel/pipeline';
+import { defaultTlsConfig } from './transport.ts';
+import type { TlsConfig } from './transport.ts';
 
 /** Retry policy for retryable failures (network errors, timeouts, 429, 502, 503, 504). */
 export interface RetryConfig {
@@ -52,6 +54,13 @@ export interface OtlpExporterConfig {
   /** Largest encoded (uncompressed) request body; bigger batches are split. A single record is sent alone. */
   readonly max_request_size: number;
   readonly retry_on_failure: RetryConfig;
+  /** TLS of https endpoints: custom CA, client certificate (mTLS), verification, SNI, minimum version. */
+  readonly tls: TlsConfig;
+  /**
+   * Forwarding proxy (`http://proxy:3128`, credentials allowed in the URL); '' = direct. Filled from HTTPS_PROXY /
+   * HTTP_PROXY (by the endpoint's scheme) unless NO_PROXY lists the endpoint's host.
+   */
+  readonly proxy_url: string;
 }
 
 /** Defaults, in the resolved form. */
@@ -76,6 +85,8 @@ export function defaultOtlpExporterConfig(): OtlpExporterConfig {
       randomization_factor: 0.5,
       misconfigured_max_interval: 300_000,
     },
+    tls: defaultTlsConfig(),
+    proxy_url: '',
   };
 }
 
@@ -90,7 +101,7 @@ export function resolveLogsUrl(config: Pick<OtlpExporterConfig, 'endpoint' | 'lo
   return base;
 }
 
-function checkUrl(r: ConfigReader, key: 'endpoint' | 'logs_endpoint', value: string): void {
+function checkUrl(r: ConfigReader, key: 'endpoint' | 'logs_endpoint' | 'proxy_url', value: string): void {
   if (value === '') return;
   let url: URL | undefined;
   try {
@@ -187,6 +198,31 @@ export function validateOtlpExporterConfig(
       `expected at least initial_interval (${retry.initial_interval}ms), got ${retry.max_interval}ms`,
     );
   }
+  const tr = r.section('tls');
+  const tls: TlsConfig = {
+    ca_file: tr.string('ca_file', d.tls.ca_file),
+    cert_file: tr.string('cert_file', d.tls.cert_file),
+    key_file: tr.string('key_file', d.tls.key_file),
+    insecure_skip_verify: tr.boolean('insecure_skip_verify', d.tls.insecure_skip_verify),
+    insecure: tr.boolean('insecure', d.tls.insecure),
+    server_name_override: tr.string('server_name_override', d.tls.server_name_override),
+    min_version: tr.oneOf('min_version', ['1.0', '1.1', '1.2', '1.3'] as const, d.tls.min_version),
+  };
+  if ((tls.cert_file === '') !== (tls.key_file === '')) {
+    tr.issue(
+      tls.cert_file === '' ? 'cert_file' : 'key_file',
+      'expected cert_file and key_file together (a client certificate needs its key)',
+    );
+  }
+  const target = logsEndpoint !== '' ? logsEndpoint : endpoint;
+  if (tls.insecure && target.startsWith('https:')) {
+    tr.issue(
+      'insecure',
+      `insecure: true asks for no transport security, but the endpoint is ${target}: use an http:// endpoint, or insecure_skip_verify to keep TLS without checking the certificate`,
+    );
+  }
+  const proxyUrl = r.string('proxy_url', d.proxy_url).trim();
+  checkUrl(r, 'proxy_url', proxyUrl);
   const headers = r.stringMap('headers', d.headers);
   const requiredHeaders = r.stringList('required_headers', d.required_headers);
   checkRequiredHeaders(r, headers, requiredHeaders, logsEndpoint !== '' ? logsEndpoint : endpoint);
@@ -202,6 +238,8 @@ export function validateOtlpExporterConfig(
     concurrency: r.number('concurrency', d.concurrency, { min: 1, max: 256, integer: true }),
     max_request_size: r.byteSize('max_request_size', d.max_request_size, { min: 1024 }),
     retry_on_failure: retry,
+    tls,
+    proxy_url: proxyUrl,
   };
   return r.finish(resolved);
 }

@@ -24,6 +24,8 @@ import type { OtlpExporterConfig } from './config.ts';
 import { resolveLogsUrl } from './config.ts';
 import { HttpSender, displayUrl } from './http-sender.ts';
 import type { SendOutcome } from './http-sender.ts';
+import { loadTls } from './transport.ts';
+import type { TlsRequestOptions } from './transport.ts';
 import { EXPORTER_METRICS } from '../metric-names.ts';
 
 const VERSION = (() => {
@@ -120,7 +122,17 @@ export class OtlpExporter implements Exporter {
     this.url = resolveLogsUrl(config);
     this.#random = options.random ?? Math.random;
     this.#slots = new Slots(config.concurrency);
+    let tls: TlsRequestOptions | undefined;
+    if (this.url.protocol === 'https:') {
+      try {
+        tls = loadTls(config.tls);
+      } catch (error) {
+        throw new Error(`exporters/${settings.id}: ${(error as Error).message}`, { cause: error });
+      }
+    }
     this.#sender = new HttpSender({
+      ...(tls === undefined ? {} : { tls }),
+      proxy: config.proxy_url,
       url: this.url,
       contentType: config.protocol === 'http/json' ? 'application/json' : 'application/x-protobuf',
       headers: config.headers,
@@ -181,9 +193,13 @@ export class OtlpExporter implements Exporter {
     this.#pausedSince = Date.now();
     this.#pausedGauge.set(1, this.#labels);
     const hint =
-      status === 401 || status === 403 || status === 407
-        ? 'check the API key or credentials in the headers'
-        : 'check the endpoint URL (a path ending in /v1/logs belongs in logs_endpoint)';
+      status === 0
+        ? 'check the tls settings'
+        : status === 401 || status === 403
+          ? 'check the API key or credentials in the headers'
+          : status === 407
+            ? 'check the proxy credentials (proxy_url, HTTPS_PROXY)'
+            : 'check the endpoint URL (a path ending in /v1/logs belongs in logs_endpoint)';
     this.#settings.logger.error(
       'the backend refuses this exporter (configuration fault); delivery is paused and the records are kept',
       {

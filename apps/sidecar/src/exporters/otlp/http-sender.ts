@@ -5,11 +5,13 @@
 // redirect), which no record caused and retrying with the same data may fix once the configuration is. It hands
 // back the status, headers and body so the exporter can read partial successes and write precise dead-letter
 // reasons. Retrying is the caller's job.
-import { Agent as HttpAgent, request as httpRequest } from 'node:http';
-import type { IncomingMessage } from 'node:http';
-import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
+import { request as httpRequest } from 'node:http';
+import type { Agent as HttpAgent, IncomingMessage } from 'node:http';
+import { request as httpsRequest } from 'node:https';
 import { promisify } from 'node:util';
 import { gzip } from 'node:zlib';
+import { createAgent } from './transport.ts';
+import type { TlsRequestOptions } from './transport.ts';
 
 const gzipAsync = promisify(gzip);
 
@@ -77,6 +79,22 @@ export interface HttpSenderOptions {
   /** Sockets kept per host (the exporter's concurrency). */
   readonly maxSockets: number;
   readonly userAgent: string;
+  /** TLS options of every https request (see loadTls). */
+  readonly tls?: TlsRequestOptions;
+  /** Forwarding proxy URL ('' or absent: direct). */
+  readonly proxy?: string;
+}
+
+/** TLS failures that only the configuration can fix (an untrusted or mismatched certificate, a refused client). */
+function tlsFault(error: NodeJS.ErrnoException): string | undefined {
+  const code = error.code ?? '';
+  if (code === 'ERR_TLS_CERT_ALTNAME_INVALID')
+    return 'the server certificate does not name this host: fix the endpoint or set tls.server_name_override';
+  if (/CERT|SELF_SIGNED|UNABLE_TO_(GET|VERIFY)/.test(code) && !code.startsWith('ERR_SSL'))
+    return 'the server certificate is not trusted: set tls.ca_file to the CA that signed it';
+  if (/^ERR_SSL_.*ALERT/.test(code) || /alert/i.test(error.message))
+    return 'the server refused the TLS handshake: check tls.cert_file / tls.key_file (client certificate) and tls.min_version';
+  return undefined;
 }
 
 /**
@@ -153,12 +171,7 @@ export class HttpSender {
     this.url = options.url;
     this.#options = options;
     const https = options.url.protocol === 'https:';
-    const agentOptions = {
-      keepAlive: true,
-      maxSockets: options.maxSockets,
-      maxFreeSockets: options.maxSockets,
-    };
-    this.#agent = https ? new HttpsAgent(agentOptions) : new HttpAgent(agentOptions);
+    this.#agent = createAgent(options.url, options.proxy ?? '', options.maxSockets);
     this.#request = https ? httpsRequest : httpRequest;
   }
 
@@ -201,7 +214,8 @@ export class HttpSender {
         signal?.removeEventListener('abort', onAbort);
         resolve(outcome);
       };
-      const req = this.#request(this.url, { method: 'POST', headers, agent: this.#agent }, (res) => {
+      const tls = this.url.protocol === 'https:' ? (o.tls ?? {}) : {};
+      const req = this.#request(this.url, { method: 'POST', headers, agent: this.#agent, ...tls }, (res) => {
         const chunks: Buffer[] = [];
         let size = 0;
         res.on('data', (chunk: Buffer) => {
@@ -248,6 +262,15 @@ export class HttpSender {
       signal?.addEventListener('abort', onAbort, { once: true });
       req.on('error', (error: NodeJS.ErrnoException) => {
         const code = error.code === undefined ? '' : ` (${error.code})`;
+        const fault = tlsFault(error);
+        if (fault !== undefined) {
+          finish({
+            kind: 'misconfigured',
+            status: 0,
+            reason: `TLS with ${displayUrl(this.url)} failed: ${error.message}${code}; ${fault}`,
+          });
+          return;
+        }
         finish({
           kind: 'retryable',
           status: 0,
