@@ -67,6 +67,7 @@ ${extra}`;
 
 describe('logpush-otel validate', () => {
   it('prints OK and exits 0 for a valid file', async () => {
+    await mkdir(join(dir, 'in'));
     await writeFile(join(dir, 'config.yaml'), fileConfig());
     const run = spawnCli(['validate', '--config', join(dir, 'config.yaml')]);
     expect(await run.exit).toBe(0);

@@ -4,6 +4,7 @@ import { parseArgs } from 'node:util';
 import { Service } from '@logpush-otel/pipeline';
 import type { Host } from '@logpush-otel/pipeline';
 import { formatIssues, loadConfig, parseListenAddress } from '../config/index.ts';
+import { preflight } from '../config/preflight.ts';
 import { FileDeadLetterStore } from '../dead-letter.ts';
 import { createSidecarRegistry } from '../registry.ts';
 import { startTelemetryServer } from '../service/http-server.ts';
@@ -95,6 +96,15 @@ export async function run(argv: readonly string[]): Promise<number> {
     return 2;
   }
   const config = loaded.config;
+  const problems = await preflight(config, { databases: false });
+  if (problems.length > 0) {
+    const n = problems.length;
+    process.stderr.write(
+      `logpush-otel run: ${options.config} cannot run on this machine (${n} problem${n === 1 ? '' : 's'}):\n` +
+        `${formatIssues(problems).replace(/^/gm, '  ')}\n`,
+    );
+    return 2;
+  }
   const logger = createJsonLogger(config.telemetry.logLevel);
   for (const note of config.notes) logger.info(note);
 
@@ -106,7 +116,7 @@ export async function run(argv: readonly string[]): Promise<number> {
 
   let service: Service;
   try {
-    service = new Service(config.graph, host);
+    service = new Service(config.graph, host, { startTimeoutMs: config.startTimeoutMs });
   } catch (error) {
     logger.error('could not create the components', { error });
     await store.close();

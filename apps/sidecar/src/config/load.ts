@@ -3,7 +3,13 @@
 import { readFile } from 'node:fs/promises';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { LineCounter, parseDocument } from 'yaml';
-import { ConfigReader, describeValue, isPlainObject, validateServiceConfig } from '@logpush-otel/pipeline';
+import {
+  ConfigReader,
+  DEFAULT_START_TIMEOUT_MS,
+  describeValue,
+  isPlainObject,
+  validateServiceConfig,
+} from '@logpush-otel/pipeline';
 import type { ComponentRegistry, ConfigIssue, ServiceGraph } from '@logpush-otel/pipeline';
 import { substituteEnv } from './env.ts';
 import type { Env } from './env.ts';
@@ -46,6 +52,8 @@ export interface SidecarConfig {
    * acknowledged before retries are abandoned (their records are read again on the next start).
    */
   readonly shutdownTimeoutMs: number;
+  /** `service.start_timeout` (default 30 s): how long one component may take to start. */
+  readonly startTimeoutMs: number;
   /** Things worth telling the user that are not errors (unset variables, disabled or unused components). */
   readonly notes: readonly string[];
 }
@@ -63,11 +71,11 @@ export interface LoadOptions {
 const PATH_KEYS: Readonly<Record<string, Readonly<Record<string, readonly string[]>>>> = {
   receivers: { logpush_file: ['directory', 'checkpoint_dir'] },
   exporters: { file: ['path'], otlp: ['tls.ca_file', 'tls.cert_file', 'tls.key_file'] },
-  processors: { geoip: ['database', 'city_database', 'asn_database'], colo: ['file'] },
+  processors: { geoip: ['databases'] },
 };
 
 const TOP_LEVEL = ['receivers', 'processors', 'exporters', 'service', 'storage'] as const;
-const SERVICE_KEYS = ['pipelines', 'shutdown_timeout', 'telemetry'] as const;
+const SERVICE_KEYS = ['pipelines', 'shutdown_timeout', 'start_timeout', 'telemetry'] as const;
 /** Default of `service.shutdown_timeout`, milliseconds. */
 export const DEFAULT_SHUTDOWN_TIMEOUT_MS = 10_000;
 /** The processor every pipeline ends with: exporters need entries mapped to LogRecords. */
@@ -177,7 +185,9 @@ function resolvePaths(doc: Record<string, unknown>, baseDir: string): void {
         for (const p of parts) holder = isPlainObject(holder) ? holder[p] : undefined;
         if (!isPlainObject(holder)) continue;
         const v = holder[key];
-        if (typeof v === 'string' && v !== '' && !isAbsolute(v)) holder[key] = resolve(baseDir, v);
+        const abs = (p: unknown): unknown =>
+          typeof p === 'string' && p !== '' && !isAbsolute(p) ? resolve(baseDir, p) : p;
+        holder[key] = Array.isArray(v) ? v.map(abs) : abs(v);
       }
     }
   }
@@ -268,6 +278,7 @@ export function parseConfig(
   let pipelines: unknown;
   let telemetryRaw: unknown;
   let shutdownTimeoutMs = DEFAULT_SHUTDOWN_TIMEOUT_MS;
+  let startTimeoutMs = DEFAULT_START_TIMEOUT_MS;
   if (!isPlainObject(service)) {
     issues.push({
       path: 'service',
@@ -284,6 +295,7 @@ export function parseConfig(
         });
     const sr = new ConfigReader(service, 'service');
     shutdownTimeoutMs = sr.duration('shutdown_timeout', DEFAULT_SHUTDOWN_TIMEOUT_MS);
+    startTimeoutMs = sr.duration('start_timeout', DEFAULT_START_TIMEOUT_MS);
     issues.push(...sr.issues);
   }
   const telemetry = readTelemetry(telemetryRaw, issues);
@@ -312,7 +324,7 @@ export function parseConfig(
   for (const unused of validated.config.unused) notes.push(`${unused} is configured but used by no pipeline`);
   return {
     ok: true,
-    config: { source, graph: validated.config, telemetry, storage, shutdownTimeoutMs, notes },
+    config: { source, graph: validated.config, telemetry, storage, shutdownTimeoutMs, startTimeoutMs, notes },
   };
 }
 

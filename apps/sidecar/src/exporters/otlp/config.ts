@@ -160,6 +160,13 @@ export function validateOtlpExporterConfig(
   const endpoint = r.string('endpoint', d.endpoint).trim();
   const logsEndpoint = r.string('logs_endpoint', d.logs_endpoint).trim();
   checkUrl(r, 'endpoint', endpoint);
+  if (/\/v1\/logs\/*$/.test(endpoint)) {
+    r.issue(
+      'endpoint',
+      `expected a base URL (/v1/logs is appended, so this would post to ${endpoint.replace(/\/+$/, '')}/v1/logs); ` +
+        `put a full logs URL in logs_endpoint instead, got ${JSON.stringify(endpoint)}`,
+    );
+  }
   checkUrl(r, 'logs_endpoint', logsEndpoint);
   if (endpoint === '' && logsEndpoint === '') {
     r.issue(

@@ -39,6 +39,54 @@ const VERSION = (() => {
   }
 })();
 
+/**
+ * The sender of the exporter `id`: its URL, protocol, headers, compression, TLS files (read and checked now:
+ * throws an Error naming the exporter, the key and the file) and proxy.
+ */
+export function createHttpSender(id: string, config: OtlpExporterConfig): HttpSender {
+  const url = resolveLogsUrl(config);
+  let tls: TlsRequestOptions | undefined;
+  if (url.protocol === 'https:') {
+    try {
+      tls = loadTls(config.tls);
+    } catch (error) {
+      throw new Error(`exporters/${id}: ${(error as Error).message}`, { cause: error });
+    }
+  }
+  return new HttpSender({
+    ...(tls === undefined ? {} : { tls }),
+    proxy: config.proxy_url,
+    url,
+    contentType: config.protocol === 'http/json' ? 'application/json' : 'application/x-protobuf',
+    headers: config.headers,
+    compression: config.compression,
+    compressionLevel: config.compression_level,
+    timeoutMs: config.timeout,
+    maxSockets: config.concurrency,
+    userAgent: `logpush-otel/${VERSION}`,
+  });
+}
+
+/**
+ * Sends one empty export request (no records) with the exporter's settings and says how the backend answered:
+ * `ok` true for a 2xx. For `validate --check-endpoints`.
+ */
+export async function probeEndpoint(
+  id: string,
+  config: OtlpExporterConfig,
+): Promise<{ ok: boolean; message: string }> {
+  const sender = createHttpSender(id, config);
+  try {
+    const body = config.protocol === 'http/json' ? new TextEncoder().encode('{}') : new Uint8Array(0);
+    const outcome = await sender.send(await sender.prepare(body));
+    if (outcome.kind === 'success')
+      return { ok: true, message: `HTTP ${outcome.status} from ${displayUrl(sender.url)}` };
+    return { ok: false, message: outcome.reason };
+  } finally {
+    sender.close();
+  }
+}
+
 /** Raised when an export could not be delivered (retries exhausted or disabled, or shutdown): do not advance. */
 export class ExportFailedError extends Error {
   override readonly name = 'ExportFailedError';
@@ -122,26 +170,7 @@ export class OtlpExporter implements Exporter {
     this.url = resolveLogsUrl(config);
     this.#random = options.random ?? Math.random;
     this.#slots = new Slots(config.concurrency);
-    let tls: TlsRequestOptions | undefined;
-    if (this.url.protocol === 'https:') {
-      try {
-        tls = loadTls(config.tls);
-      } catch (error) {
-        throw new Error(`exporters/${settings.id}: ${(error as Error).message}`, { cause: error });
-      }
-    }
-    this.#sender = new HttpSender({
-      ...(tls === undefined ? {} : { tls }),
-      proxy: config.proxy_url,
-      url: this.url,
-      contentType: config.protocol === 'http/json' ? 'application/json' : 'application/x-protobuf',
-      headers: config.headers,
-      compression: config.compression,
-      compressionLevel: config.compression_level,
-      timeoutMs: config.timeout,
-      maxSockets: config.concurrency,
-      userAgent: `logpush-otel/${VERSION}`,
-    });
+    this.#sender = createHttpSender(settings.id, config);
     const m = settings.metrics;
     const names = EXPORTER_METRICS;
     this.#labels = { exporter: settings.id };
