@@ -39,6 +39,7 @@ describe('gzip', () => {
       consumedOffset: text.length,
       consumedLines: 2000,
       complete: true,
+      invalidUtf8Lines: 0,
     });
   });
 
