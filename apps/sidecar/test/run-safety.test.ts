@@ -1,7 +1,7 @@
 // Delivery safety as a user sees it, through the real bin: a backend that refuses the API key pauses delivery
 // (nothing is dead-lettered, /readyz says why), and SIGTERM with the backend down exits within the grace period
 // without losing what was not delivered.
-import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -134,5 +134,79 @@ describe('shutdown with the backend down', () => {
     const ids = receiver.records().map((r) => r.attributes['cloudflare.ray_id']);
     expect(new Set(ids).size).toBe(1500);
     expect(await deadLetterCount()).toBe(0);
+  }, 60_000);
+});
+
+describe('input that is not what it claims to be', () => {
+  it('reports unreadable files once and dead-letters their lines; maps mixed datasets and time-less records', async () => {
+    const input = join(dir, 'in');
+    await mkdir(input, { recursive: true });
+    const garbage = Buffer.alloc(323);
+    for (let i = 0; i < garbage.length; i++) garbage[i] = (i * 7919 + 13) % 256;
+    await writeFile(join(input, 'binary.log.gz'), garbage);
+    await writeFile(join(input, 'noheader.csv'), '1700000000123456789,97.80.7.63,8a1b,example.com,200\n');
+    const firewall =
+      '{"Action":"block","ClientIP":"192.0.2.1","Datetime":"2023-11-14T22:13:20.000000001Z","RayID":"fw1","Source":"firewallCustom"}';
+    const http =
+      '{"ClientIP":"203.0.113.7","ClientRequestHost":"example.com","EdgeResponseStatus":200,"EdgeStartTimestamp":1700000000123456789,"RayID":"ht1"}';
+    const noTime = '{"ClientIP":"203.0.113.9","EdgeResponseStatus":200,"RayID":"nt1"}';
+    await writeFile(join(input, 'mixed.log'), `${firewall}\n${http}\n${noTime}\n`);
+    await writeFile(
+      join(dir, 'config.yaml'),
+      'receivers:\n  logpush_file:\n    directory: in\n    poll_interval: 100ms\nexporters:\n  file:\n    path: out/logs.jsonl\n' +
+        'service:\n  pipelines:\n    logs:\n      receivers: [logpush_file]\n      exporters: [file]\n  telemetry:\n    metrics:\n      address: ""\n',
+    );
+    const run = spawnCli(['run', '--once', '--config', join(dir, 'config.yaml')]);
+    expect(await run.exit).toBe(3);
+    const warnings = run.stderr
+      .filter((l) => l.startsWith('{'))
+      .map((l) => JSON.parse(l) as { msg: string; file?: string })
+      .filter((m) => m.msg.startsWith('not Logpush text: '));
+    expect(warnings.map((w) => w.file).sort()).toEqual([
+      join(input, 'binary.log.gz'),
+      join(input, 'noheader.csv'),
+    ]);
+    expect(warnings.find((w) => w.file?.endsWith('.csv'))?.msg).toMatch(/field_names/);
+
+    const letters = (await readdir(join(dir, '.logpush-otel', 'dead-letters'))).map((f) =>
+      join(dir, '.logpush-otel', 'dead-letters', f),
+    );
+    const kept = (await Promise.all(letters.map((f) => readFile(f, 'utf8'))))
+      .join('')
+      .split('\n')
+      .filter((l) => l !== '')
+      .map((l) => JSON.parse(l) as { source: string; reason: string });
+    expect(new Set(kept.map((l) => l.source))).toEqual(
+      new Set([join(input, 'binary.log.gz'), join(input, 'noheader.csv')]),
+    );
+
+    const requests = (await readFile(join(dir, 'out', 'logs.jsonl'), 'utf8'))
+      .split('\n')
+      .filter((l) => l !== '');
+    const records = requests.flatMap((l) =>
+      (
+        JSON.parse(l) as {
+          resourceLogs: Array<{
+            scopeLogs: Array<{
+              logRecords: Array<{
+                timeUnixNano?: string;
+                eventName?: string;
+                attributes: Array<{ key: string }>;
+              }>;
+            }>;
+          }>;
+        }
+      ).resourceLogs.flatMap((r) => r.scopeLogs.flatMap((sc) => sc.logRecords)),
+    );
+    const byEvent = records.map((r) => [
+      r.eventName,
+      r.timeUnixNano,
+      r.attributes.some((a) => a.key === 'cloudflare.time_missing'),
+    ]);
+    expect(byEvent).toEqual([
+      ['cloudflare.firewall_event', '1700000000000000001', false],
+      ['cloudflare.http_request', '1700000000123456789', false],
+      ['cloudflare.http_request', undefined, true],
+    ]);
   }, 60_000);
 });

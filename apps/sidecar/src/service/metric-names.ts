@@ -33,6 +33,7 @@ export const RECEIVER_METRICS = {
   openFiles: 'logpush_otel_receiver_open_files',
   inFlightBatches: 'logpush_otel_receiver_in_flight_batches',
   checkpointAge: 'logpush_otel_receiver_checkpoint_age_seconds',
+  invalidUtf8Lines: 'logpush_otel_receiver_invalid_utf8_lines_total',
 } as const;
 
 /** Metrics of the exporters (label `exporter`), as registered by them. */

@@ -9,6 +9,7 @@ import type { FileHandle } from 'node:fs/promises';
 import { basename, dirname, join, relative, sep } from 'node:path';
 import picomatch from 'picomatch';
 import { isGzip, parseBatches } from '@logpush-otel/parser';
+import { reportInput } from './input-report.ts';
 import type { ParseError, ParseOptions, ParseSummary } from '@logpush-otel/parser';
 import { isPermanentError } from '@logpush-otel/pipeline';
 import type {
@@ -795,7 +796,8 @@ export class LogpushFileReceiver implements Receiver {
       const base: StreamPosition = seek ? start : { offset: 0, line: 0 };
       const options: ParseOptions = {
         source: f.path,
-        dataset: config.dataset === 'auto' ? (f.cp.dataset ?? 'auto') : config.dataset,
+        dataset: config.dataset,
+        ...(config.dataset === 'auto' && f.cp.dataset !== undefined ? { datasetHint: f.cp.dataset } : {}),
         format: seek ? 'ndjson' : config.format,
         maxLineBytes: config.max_line_bytes,
         holdIncompleteTail: !flushTail,
@@ -813,6 +815,7 @@ export class LogpushFileReceiver implements Receiver {
       let end = start;
       let streamError: ParseError | undefined;
       let summary: ParseSummary | undefined;
+      let firstReason: string | undefined;
       let aborted = false;
       const fileName = basename(f.path);
       try {
@@ -865,6 +868,7 @@ export class LogpushFileReceiver implements Receiver {
                 ...(e.field === undefined ? {} : { field: e.field }),
               };
               unit.letters.push(letter);
+              firstReason ??= letter.reason;
               bytes += e.nextOffset - e.offset;
               end = { offset: base.offset + e.nextOffset, line: base.line + e.line };
             }
@@ -885,6 +889,7 @@ export class LogpushFileReceiver implements Receiver {
         stream.destroy();
       }
       if (aborted || summary === undefined) return;
+      reportInput(this.#settings, this.#component, f.path, start.offset === 0, summary, firstReason);
       // Everything the parser consumed (blank lines and a trailing terminator included).
       const consumed: StreamPosition = {
         offset: base.offset + summary.consumedOffset,
