@@ -127,10 +127,14 @@ describe('logpush-otel run', () => {
     const metrics = await (await fetch(`${url}/metrics`)).text();
     for (const name of [
       'logpush_otel_ready 1',
-      '# TYPE logpush_otel_receiver_records_read_total counter',
+      '# TYPE otelcol_receiver_accepted_log_records_total counter',
       '# TYPE logpush_otel_export_duration_seconds histogram',
       '# TYPE logpush_otel_exporter_acknowledged_records_total counter',
       '# TYPE logpush_otel_ingestion_lag_seconds gauge',
+      'otelcol_exporter_queue_capacity{exporter="file"} 1',
+      '# TYPE otelcol_process_memory_rss gauge',
+      '# TYPE nodejs_eventloop_lag_seconds gauge',
+      'logpush_otel_batches_in_flight{component="receivers/logpush_file"}',
     ])
       expect(metrics).toContain(name);
 

@@ -13,6 +13,8 @@ import { countingDeadLetters, instrumentExporters } from '../service/instrument.
 import { createJsonLogger } from '../service/logger.ts';
 import { RECEIVER_METRICS, SERVICE_METRICS } from '../service/metric-names.ts';
 import { PrometheusMetrics } from '../service/metrics.ts';
+import { readyGauge } from '../service/metrics-table.ts';
+import { registerProcessMetrics } from '../service/process-metrics.ts';
 
 export const summary = 'run the pipelines of a configuration file (tail Logpush files, export over OTLP)';
 
@@ -85,6 +87,7 @@ export async function run(argv: readonly string[]): Promise<number> {
     return 2;
   }
   const metrics = new PrometheusMetrics();
+  registerProcessMetrics(metrics);
   const registry = instrumentExporters(createSidecarRegistry(), metrics);
   const loaded = await loadConfig(options.config, { registry });
   if (!loaded.ok) {
@@ -111,8 +114,8 @@ export async function run(argv: readonly string[]): Promise<number> {
   const store = new FileDeadLetterStore(config.storage.deadLetterDir);
   const deadLetters = countingDeadLetters(store, metrics);
   const host: Host = { logger, metrics, deadLetters };
-  const readyGauge = metrics.gauge(SERVICE_METRICS.ready, 'Whether every component started (1) or not (0).');
-  readyGauge.set(0);
+  const ready = readyGauge(metrics);
+  ready.set(0);
 
   let service: Service;
   try {
@@ -167,7 +170,7 @@ export async function run(argv: readonly string[]): Promise<number> {
   let code = 0;
   try {
     await service.start();
-    readyGauge.set(1);
+    ready.set(1);
     logger.info('started', {
       pipelines: config.graph.pipelines.map((p) => p.name),
       components: service.components.map((c) => c.name),
@@ -196,7 +199,7 @@ export async function run(argv: readonly string[]): Promise<number> {
     healthy = false;
     code = 1;
   }
-  readyGauge.set(0);
+  ready.set(0);
   // Batches in flight get shutdown_timeout to be acknowledged; then the exporters abandon their retries (the
   // receivers keep only acknowledged positions, so those records are read again on the next start).
   const grace = setTimeout(() => {

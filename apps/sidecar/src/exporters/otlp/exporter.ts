@@ -154,7 +154,7 @@ export class OtlpExporter implements Exporter {
   readonly #sentRecords: Counter;
   readonly #sentBytes: Counter;
   readonly #failedRecords: Counter;
-  readonly #deadLettered: Counter;
+  readonly #enqueueFailed: Counter;
   readonly #retries: Counter;
   readonly #latency: Histogram;
   readonly #inFlight: Gauge;
@@ -179,12 +179,12 @@ export class OtlpExporter implements Exporter {
     this.#sentBytes = m.counter(names.sentBytes, 'Request bytes sent on the wire (compressed)', labelNames);
     this.#failedRecords = m.counter(
       names.failedRecords,
-      'Records whose export gave up (to be read again)',
+      'Records whose export failed: retrying gave up (read again later) or the backend refused them (dead-lettered)',
       labelNames,
     );
-    this.#deadLettered = m.counter(
-      names.deadLettered,
-      'Records refused by the backend and dead-lettered',
+    this.#enqueueFailed = m.counter(
+      names.enqueueFailed,
+      'Records handed to the exporter after it shut down (not sent; read again later)',
       labelNames,
     );
     this.#retries = m.counter(names.retries, 'Export attempts retried', labelNames);
@@ -265,6 +265,7 @@ export class OtlpExporter implements Exporter {
    */
   async consume(batch: LogBatch): Promise<void> {
     if (this.#shutdown !== undefined) {
+      this.#enqueueFailed.inc(batch.entries.length, this.#labels);
       throw new ExportFailedError(`exporters/${this.#settings.id} is shut down; the batch was not sent`);
     }
     const entries = batch.entries;
@@ -518,7 +519,7 @@ export class OtlpExporter implements Exporter {
       raw: e.raw,
     }));
     await this.#settings.deadLetters.write(letters);
-    this.#deadLettered.inc(entries.length, this.#labels);
+    this.#failedRecords.inc(entries.length, this.#labels);
     this.#settings.logger.error('records dead-lettered', {
       exporter: this.#settings.id,
       records: entries.length,

@@ -130,11 +130,9 @@ export class LogpushFileReceiver implements Receiver {
     records: Counter;
     bytes: Counter;
     rejected: Counter;
-    deadLettered: Counter;
     filesDone: Counter;
     retries: Counter;
     openFiles: Gauge;
-    inFlight: Gauge;
     checkpointAge: Gauge;
   };
   readonly #labels: Record<string, string>;
@@ -155,15 +153,9 @@ export class LogpushFileReceiver implements Receiver {
       records: m.counter(RECEIVER_METRICS.recordsRead, 'Records read and handed on.', l),
       bytes: m.counter(RECEIVER_METRICS.bytesRead, 'Decompressed bytes read.', l),
       rejected: m.counter(RECEIVER_METRICS.recordsRejected, 'Lines that failed to parse.', l),
-      deadLettered: m.counter(
-        RECEIVER_METRICS.deadLettered,
-        'Lines, records and files written to the dead-letter store by the receiver.',
-        l,
-      ),
       filesDone: m.counter(RECEIVER_METRICS.filesDone, 'Files read to the end and acknowledged.', l),
       retries: m.counter(RECEIVER_METRICS.retries, 'Re-reads from the checkpoint after a rejection.', l),
       openFiles: m.gauge(RECEIVER_METRICS.openFiles, 'Files being read.', l),
-      inFlight: m.gauge(RECEIVER_METRICS.inFlightBatches, 'Batches handed on, not yet acknowledged.', l),
       checkpointAge: m.gauge(
         RECEIVER_METRICS.checkpointAge,
         'Seconds since the checkpoints were last saved while records await acknowledgement (0 when caught up).',
@@ -730,7 +722,6 @@ export class LogpushFileReceiver implements Receiver {
     };
     try {
       await this.#settings.deadLetters.write([letter]);
-      this.#metrics.deadLettered.inc(1, this.#labels);
       this.#settings.logger.warn('incomplete gzip file sent to the dead-letter store', {
         component: this.#component,
         file: f.path,
@@ -933,7 +924,6 @@ export class LogpushFileReceiver implements Receiver {
         raw: '',
       },
     ]);
-    this.#metrics.deadLettered.inc(1, this.#labels);
     f.complete = true;
   }
 
@@ -953,7 +943,6 @@ export class LogpushFileReceiver implements Receiver {
     const ticket = f.tracker.open(end);
     f.read = end;
     f.inFlight++;
-    this.#metrics.inFlight.inc(1, this.#labels);
     this.#metrics.records.inc(unit.entries.length, this.#labels);
     if (unit.letters.length > 0) this.#metrics.rejected.inc(unit.letters.length, this.#labels);
     const work = this.#deliver(unit);
@@ -966,7 +955,6 @@ export class LogpushFileReceiver implements Receiver {
         this.#settling.delete(settled);
         this.#slots.release();
         f.inFlight--;
-        this.#metrics.inFlight.dec(1, this.#labels);
         this.#afterSettle(f);
         this.#pump();
       })
@@ -1011,12 +999,10 @@ export class LogpushFileReceiver implements Receiver {
         });
       }
       await this.#settings.deadLetters.write(letters);
-      this.#metrics.deadLettered.inc(letters.length, this.#labels);
     }
   }
 
-  #onAck(f: TrackedFile, generation: number, ticket: number, unit: Unit): void {
-    if (unit.letters.length > 0) this.#metrics.deadLettered.inc(unit.letters.length, this.#labels);
+  #onAck(f: TrackedFile, generation: number, ticket: number, _unit: Unit): void {
     if (generation !== f.generation) return;
     if (f.tracker.ack(ticket)) {
       const c = f.tracker.committed;
