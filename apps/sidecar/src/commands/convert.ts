@@ -2,7 +2,7 @@
 // OTLP protobuf on stdout, without any backend. Rejected lines go to --errors with their reasons.
 import { once } from 'node:events';
 import { createReadStream, createWriteStream, statSync } from 'node:fs';
-import type { Writable } from 'node:stream';
+import { Writable } from 'node:stream';
 import { parseArgs } from 'node:util';
 import { createMapper, encodeLogsJson, encodeLogsProto } from '@logpush-otel/otlp';
 import type { MappingOptions } from '@logpush-otel/otlp';
@@ -10,6 +10,7 @@ import { parseBatches } from '@logpush-otel/parser';
 import type { ParseError, ParseOptions, ParseSummary } from '@logpush-otel/parser';
 import type { Attributes, LogEntry } from '@logpush-otel/pipeline';
 import { getDataset } from '@logpush-otel/schema';
+import { startProgressBar } from '../service/progress.ts';
 
 /** One line for `logpush-otel --help`. */
 export const summary = 'Convert Logpush files to OTLP/JSON or OTLP protobuf on stdout';
@@ -57,7 +58,8 @@ Environment:
   OTEL_RESOURCE_ATTRIBUTES  extra resource attributes, key1=value1,key2=value2 (values percent-decoded)
 
 A summary (files, lines, records converted, lines rejected, requests written, lines with invalid UTF-8) is
-printed on standard error. Bytes that are not UTF-8 are read as U+FFFD and the line is kept. A record without
+printed on standard error; while converting files, a progress bar (bytes, percent, records/s, ETA) shows there
+when it is a terminal. Bytes that are not UTF-8 are read as U+FFFD and the line is kept. A record without
 an event time is kept with its observed time and cloudflare.time_missing=true, as in the sidecar.
 
 Exit status:
@@ -306,8 +308,26 @@ export async function run(argv: readonly string[]): Promise<number> {
   }
 
   const out = process.stdout;
+  // On a terminal, a progress bar over the input files' bytes; messages for stderr are printed above it.
+  let totalBytes = 0;
+  if (!options.files.includes('-')) for (const f of options.files) totalBytes += statSync(f).size;
+  const bar = startProgressBar(totalBytes);
+  let bytesRead = 0;
+  const toStderr = (text: string): void => {
+    if (bar === undefined) process.stderr.write(text);
+    else bar.log(text);
+  };
   const errorsStream: Writable =
-    options.errors === undefined ? process.stderr : createWriteStream(options.errors);
+    options.errors !== undefined
+      ? createWriteStream(options.errors)
+      : bar === undefined
+        ? process.stderr
+        : new Writable({
+            write(chunk: Buffer | string, _encoding, done) {
+              toStderr(chunk.toString());
+              done();
+            },
+          });
   let outputFailed: Error | undefined;
   const onOutputError = (error: Error): void => {
     outputFailed ??= error;
@@ -339,6 +359,7 @@ export async function run(argv: readonly string[]): Promise<number> {
     for (const file of options.files) {
       const source = file === '-' ? 'stdin' : file;
       const input = file === '-' ? process.stdin : createReadStream(file);
+      if (bar !== undefined) input.on('data', (chunk: Buffer | string) => (bytesRead += chunk.length));
       const parseOptions: ParseOptions = { source, dataset: options.dataset };
       if (options.fieldNames !== undefined) parseOptions.fieldNames = options.fieldNames;
       if (options.maxLineBytes !== undefined) parseOptions.maxLineBytes = options.maxLineBytes;
@@ -368,6 +389,7 @@ export async function run(argv: readonly string[]): Promise<number> {
           converted++;
           if (pending.length >= options.batchSize) await flush();
         }
+        bar?.update(bytesRead, converted);
         if (outputFailed !== undefined) throw outputFailed;
         result = await batches.next();
       }
@@ -375,7 +397,7 @@ export async function run(argv: readonly string[]): Promise<number> {
       lines += fileSummary.lines;
       invalidUtf8 += fileSummary.invalidUtf8Lines;
       const unreadable = report.finish();
-      if (unreadable !== undefined) process.stderr.write(`logpush-otel convert: ${unreadable}\n`);
+      if (unreadable !== undefined) toStderr(`logpush-otel convert: ${unreadable}\n`);
     }
     await flush();
   } catch (error) {
@@ -384,6 +406,7 @@ export async function run(argv: readonly string[]): Promise<number> {
     process.stderr.write(`logpush-otel convert: ${e.message}\n`);
     return 1;
   } finally {
+    bar?.stop();
     if (options.errors !== undefined) {
       errorsStream.end();
       await once(errorsStream, 'close').catch(() => undefined);

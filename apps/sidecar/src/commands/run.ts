@@ -4,6 +4,7 @@ import { parseArgs } from 'node:util';
 import { Service } from '@logpush-otel/pipeline';
 import type { Host } from '@logpush-otel/pipeline';
 import { formatIssues, loadConfig, parseListenAddress } from '../config/index.ts';
+import type { SidecarConfig } from '../config/index.ts';
 import { preflight } from '../config/preflight.ts';
 import { FileDeadLetterStore } from '../dead-letter.ts';
 import { createSidecarRegistry } from '../registry.ts';
@@ -15,6 +16,8 @@ import { RECEIVER_METRICS, SERVICE_METRICS } from '../service/metric-names.ts';
 import { PrometheusMetrics } from '../service/metrics.ts';
 import { readyGauge } from '../service/metrics-table.ts';
 import { registerProcessMetrics } from '../service/process-metrics.ts';
+import { inputBytes, sinkAbove, startProgressBar } from '../service/progress.ts';
+import type { ProgressBar } from '../service/progress.ts';
 
 export const summary = 'run the pipelines of a configuration file (tail Logpush files, export over OTLP)';
 
@@ -108,7 +111,11 @@ export async function run(argv: readonly string[]): Promise<number> {
     );
     return 2;
   }
-  const logger = createJsonLogger(config.telemetry.logLevel);
+  let bar: ProgressBar | undefined;
+  const logger = createJsonLogger(
+    config.telemetry.logLevel,
+    sinkAbove(() => bar),
+  );
   for (const note of config.notes) logger.info(note);
 
   const store = new FileDeadLetterStore(config.storage.deadLetterDir);
@@ -166,7 +173,6 @@ export async function run(argv: readonly string[]): Promise<number> {
   process.on('SIGTERM', onSignal);
   process.on('SIGINT', onSignal);
 
-  const progress = process.stderr.isTTY ? startProgress(metrics) : undefined;
   let code = 0;
   try {
     await service.start();
@@ -178,6 +184,7 @@ export async function run(argv: readonly string[]): Promise<number> {
       once: options.once,
     });
     if (options.once) {
+      const progress = await startOnceProgress(config, metrics, (b) => (bar = b));
       const outcome = await Promise.race([
         service.drained().then(
           () => 'drained' as const,
@@ -185,6 +192,8 @@ export async function run(argv: readonly string[]): Promise<number> {
         ),
         stopped.then(() => 'signal' as const),
       ]);
+      progress?.stop();
+      bar = undefined;
       if (outcome === 'drained') logger.info('everything present was read and acknowledged; stopping');
       else if (outcome !== 'signal') {
         logger.error('could not finish reading', { error: outcome });
@@ -216,7 +225,8 @@ export async function run(argv: readonly string[]): Promise<number> {
   } finally {
     clearTimeout(grace);
   }
-  progress?.stop();
+  bar?.stop();
+  bar = undefined;
   await store
     .close()
     .catch((error: unknown) => logger.error('could not close the dead-letter store', { error }));
@@ -241,25 +251,38 @@ export async function run(argv: readonly string[]): Promise<number> {
   return code;
 }
 
-/** A one-line progress display on a terminal: records read, acknowledged, dead-lettered. */
-function startProgress(metrics: PrometheusMetrics): { stop(): void } {
-  const started = Date.now();
+/**
+ * On a terminal, a progress bar for `--once`: the decompressed bytes of the files the receivers select, against
+ * the bytes read, with records per second and ETA. `attach` receives the bar (the logger prints above it).
+ */
+async function startOnceProgress(
+  config: SidecarConfig,
+  metrics: PrometheusMetrics,
+  attach: (bar: ProgressBar) => void,
+): Promise<{ stop(): void } | undefined> {
+  if (process.stderr.isTTY !== true) return undefined;
+  let total = 0;
+  for (const [id, spec] of config.graph.receivers) {
+    if (id !== 'logpush_file' && !id.startsWith('logpush_file/')) continue;
+    const c = spec.config as { directory: string; include: string[]; exclude: string[] };
+    total += await inputBytes(c.directory, c.include, c.exclude);
+  }
+  const bar = startProgressBar(total);
+  if (bar === undefined) return undefined;
+  attach(bar);
   const draw = async (): Promise<void> => {
-    const [read, acked, dead] = await Promise.all([
+    const [bytes, records] = await Promise.all([
+      sumOf(metrics, RECEIVER_METRICS.bytesRead),
       sumOf(metrics, RECEIVER_METRICS.recordsRead),
-      sumOf(metrics, SERVICE_METRICS.acknowledgedRecords),
-      sumOf(metrics, SERVICE_METRICS.deadLetteredRecords),
     ]);
-    const seconds = Math.max(1, (Date.now() - started) / 1000);
-    const rate = Math.round(acked / seconds);
-    process.stderr.write(`\r\x1b[Kread ${read}  acknowledged ${acked}  dead-lettered ${dead}  (${rate}/s)`);
+    bar.update(bytes, records);
   };
-  const timer = setInterval(() => void draw().catch(() => undefined), 1000);
+  const timer = setInterval(() => void draw().catch(() => undefined), 250);
   timer.unref();
   return {
     stop() {
       clearInterval(timer);
-      process.stderr.write('\r\x1b[K');
+      bar.stop();
     },
   };
 }

@@ -9,7 +9,8 @@ import { PrometheusMetrics } from './metrics.ts';
 import { registerProcessMetrics } from './process-metrics.ts';
 
 /** Where the generated table sits in a README. */
-export const TABLE_START = '<!-- metrics-table:start (generated from the registry: npm run generate:metrics-table) -->';
+export const TABLE_START =
+  '<!-- metrics-table:start (generated from the registry: npm run generate:metrics-table) -->';
 export const TABLE_END = '<!-- metrics-table:end -->';
 
 /** The gauge `run` keeps: 1 once every component started. */
@@ -56,7 +57,13 @@ export function renderMetricsTable(metrics: PrometheusMetrics): string {
   const defaults = all.filter((m) => m.name.startsWith('process_') || m.name.startsWith('nodejs_'));
   const own = all
     .filter((m) => !defaults.includes(m))
-    .sort((a, b) => (a.name.startsWith('otelcol_') === b.name.startsWith('otelcol_') ? a.name.localeCompare(b.name) : a.name.startsWith('otelcol_') ? -1 : 1));
+    .sort((a, b) =>
+      a.name.startsWith('otelcol_') === b.name.startsWith('otelcol_')
+        ? a.name.localeCompare(b.name)
+        : a.name.startsWith('otelcol_')
+          ? -1
+          : 1,
+    );
   const cell = (text: string): string => text.replace(/\|/g, '\\|');
   const rows = own.map(
     (m) =>
