@@ -57,7 +57,10 @@ describe('otlp exporter: configuration faults pause delivery', () => {
       expect(host.letters).toEqual([]);
       expect(e.notReadyReason()).toMatch(new RegExp(`exporters/otlp: HTTP ${status}`));
       expect(host.metricValue(EXPORTER_METRICS.paused)).toBe(1);
-      expect(host.metricValue(EXPORTER_METRICS.misconfiguredRefusals)).toBe(receiver.requests.length);
+      // every refused request counts (the newest may still be on its way back)
+      const refusals = host.metricValue(EXPORTER_METRICS.misconfiguredRefusals);
+      expect(refusals).toBeGreaterThanOrEqual(receiver.requests.length - 1);
+      expect(refusals).toBeLessThanOrEqual(receiver.requests.length);
       const errors = host.messages.filter((m) => m.level === 'error');
       expect(errors).toHaveLength(1); // one clear error, not one per attempt
       expect(errors[0]?.fields).toMatchObject({
@@ -82,9 +85,10 @@ describe('otlp exporter: configuration faults pause delivery', () => {
     const host = createTestHost('otlp');
     const e = new OtlpExporter(host, config({ endpoint: receiver.url }));
     const consumed = e.consume(batch(2));
+    const rejected = expect(consumed).rejects.toThrow(/shutting down|shut down/);
     while (receiver.requests.length < 2) await new Promise((r) => setTimeout(r, 10));
     await e.shutdown();
-    await expect(consumed).rejects.toThrow(/shutting down|shut down/);
+    await rejected;
     expect(host.letters).toEqual([]);
   });
 
