@@ -185,7 +185,7 @@ export function mappingDoc(): string {
     '  and legacy-only fields, fields not in the schema.',
     '- Body: `summary` (default one-liner), `original` (the raw line) or `map` (the record). EventName: the',
     "  dataset's event name. Trace and span ids stay empty (a Ray ID is not W3C trace context).",
-    '- Event time: the dataset\'s timestamp field, exact to the nanosecond (an unknown dataset tries the usual',
+    "- Event time: the dataset's timestamp field, exact to the nanosecond (an unknown dataset tries the usual",
     '  names). A record without one is kept, not rejected: it carries only its observed time (when it was read) and',
     '  `cloudflare.time_missing=true` (outside the attribute budget), in the sidecar and in `convert` alike. A',
     '  timestamp that is present but unreadable is an error: the line goes to the dead-letter store.',

@@ -119,6 +119,8 @@ export class RecordParser implements LineSink {
   private sniffed = false;
   /** `dataset: auto`: a record whose fields do not fit the current dataset is detected on its own. */
   private readonly autoDetect: boolean;
+  /** Per dataset id: fields it does not know that records of it were seen to carry (no re-detection for them). */
+  private readonly tolerated = new Map<string, Set<string>>();
   /** Why the first line was refused as a CSV header (then no line of the stream can be read as CSV). */
   private headerRefused: string | undefined;
 
@@ -253,7 +255,7 @@ export class RecordParser implements LineSink {
     const unknown = coerceRecord(record, dataset);
     // A stream may mix datasets (a dead-letter replay, concatenated files): under `auto`, a JSON record with
     // fields the current dataset does not know is detected on its own, and becomes the current dataset.
-    if (unknown > 0 && this.autoDetect && !csv) {
+    if (unknown > 0 && this.autoDetect && !csv && this.worthDetecting(record, dataset)) {
       const id = detectDataset(Object.keys(record));
       if (id !== dataset.id) {
         const schema = getDataset(id);
@@ -261,7 +263,7 @@ export class RecordParser implements LineSink {
           dataset = this.dataset = compileDataset(schema);
           coerceRecord(record, dataset);
         }
-      }
+      } else this.tolerate(record, dataset);
     }
     const t = eventTime(record, dataset);
     if ('error' in t) {
@@ -285,6 +287,23 @@ export class RecordParser implements LineSink {
       offset,
       nextOffset,
     });
+  }
+
+  /**
+   * Whether `record` has a field `dataset` does not know and that an earlier record of this dataset did not
+   * already show to be harmless (a field newer than the catalogue): then detecting its dataset may tell more.
+   */
+  private worthDetecting(record: LogpushRecord, dataset: CompiledDataset): boolean {
+    const tolerated = this.tolerated.get(dataset.id);
+    for (const key in record) if (!dataset.kinds.has(key) && tolerated?.has(key) !== true) return true;
+    return false;
+  }
+
+  /** Remembers the unknown fields of a record that detection kept in `dataset` (at most 256 per dataset). */
+  private tolerate(record: LogpushRecord, dataset: CompiledDataset): void {
+    let tolerated = this.tolerated.get(dataset.id);
+    if (tolerated === undefined) this.tolerated.set(dataset.id, (tolerated = new Set()));
+    for (const key in record) if (!dataset.kinds.has(key) && tolerated.size < 256) tolerated.add(key);
   }
 
   private arrayLine(text: string, line: number, offset: number, nextOffset: number): void {

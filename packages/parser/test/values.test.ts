@@ -276,3 +276,20 @@ describe('bad lines', () => {
     expect(ok(parseLine(`${httpLine(3)}\r\n`)).raw).toBe(httpLine(3));
   });
 });
+
+describe('datasets of a mixed stream', () => {
+  it('keeps records with a field newer than the catalogue in their dataset, and still spots a foreign record', async () => {
+    const extra = (n: number): string => httpLine(n).replace(/^\{/, '{"SomeFieldNotInTheCatalogue":"x",');
+    const firewall =
+      '{"Datetime":"2023-11-14T22:13:20Z","Action":"block","RuleID":"r1","Source":"firewallrules","ClientIP":"192.0.2.1"}';
+    const { ok } = await collect(enc(`${extra(1)}\n${extra(2)}\n${firewall}\n${extra(3)}\n`));
+    expect(ok.map((r) => r.dataset)).toEqual([
+      'http_requests',
+      'http_requests',
+      'firewall_events',
+      'http_requests',
+    ]);
+    expect(typeof ok[3]?.timeUnixNano).toBe('bigint'); // read as http_requests again: EdgeStartTimestamp
+    expect(ok[3]?.record['SomeFieldNotInTheCatalogue']).toBe('x');
+  });
+});
