@@ -137,6 +137,28 @@ describe('shutdown with the backend down', () => {
   }, 60_000);
 });
 
+describe('a second signal', () => {
+  it('exits at once with 1 while the first is still waiting for the backend', async () => {
+    await writeLogpushDirectory(join(dir, 'in'), {
+      dataset: 'http_requests',
+      count: 300,
+      seed: 13,
+      files: 1,
+    });
+    const port = await freePort();
+    await writeFile(join(dir, 'config.yaml'), otlpConfig(`http://127.0.0.1:${port}`));
+    const run = spawnCli(['run', '--config', join(dir, 'config.yaml')]);
+    await run.waitFor('export failed; retrying');
+    run.kill('SIGTERM');
+    await run.waitFor('stopping: draining in-flight batches and saving checkpoints');
+    const second = Date.now();
+    run.kill('SIGTERM');
+    expect(await run.exit).toBe(1);
+    expect(Date.now() - second).toBeLessThan(3_000);
+    expect(run.stderr.join('\n')).toContain('second signal: exiting without draining');
+  }, 30_000);
+});
+
 describe('input that is not what it claims to be', () => {
   it('reports unreadable files once and dead-letters their lines; maps mixed datasets and time-less records', async () => {
     const input = join(dir, 'in');
