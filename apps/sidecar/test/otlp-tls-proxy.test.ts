@@ -94,13 +94,16 @@ interface HttpsBackend {
   close(): Promise<void>;
 }
 
-/** An OTLP/HTTP logs receiver over mutual TLS: it only talks to clients with a certificate from the test CA. */
-async function startHttpsBackend(): Promise<HttpsBackend> {
+/**
+ * An OTLP/HTTP logs receiver over mutual TLS: it only talks to clients with a certificate from the test CA. Its
+ * certificate is `server` (localhost, 127.0.0.1) unless another is named.
+ */
+async function startHttpsBackend(cert = 'server'): Promise<HttpsBackend> {
   const state = { records: 0, clients: [] as string[] };
   const server: HttpsServer = createHttpsServer(
     {
-      key: await readFile(file('server.key')),
-      cert: await readFile(file('server.pem')),
+      key: await readFile(file(`${cert}.key`)),
+      cert: await readFile(file(`${cert}.pem`)),
       ca: await readFile(file('test-ca.pem')),
       requestCert: true,
       rejectUnauthorized: true,
@@ -169,6 +172,7 @@ beforeAll(async () => {
   makeCa('other');
   await makeCert('server', 'localhost', 'test', 'DNS:localhost,IP:127.0.0.1');
   await makeCert('client', 'logpush-otel client', 'test', undefined);
+  await makeCert('named', 'otlp.test', 'test', 'DNS:otlp.test');
 }, 60_000);
 afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
@@ -245,6 +249,27 @@ describe('otlp exporter over TLS', () => {
     expect(e.notReadyReason()).toMatch(/TLS|certificate|socket hang up|ECONNRESET/);
     await e.shutdown();
     expect(backend.records).toBe(0);
+  });
+
+  it('checks the certificate against server_name_override instead of the endpoint host', async () => {
+    const backend = await startHttpsBackend('named'); // a certificate for otlp.test only
+    closers.push(() => backend.close());
+    const plain = new OtlpExporter(createTestHost('otlp'), config({ endpoint: backend.url, tls: mtls() }));
+    const refused = plain.consume(batch(1));
+    refused.catch(() => undefined);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(plain.notReadyReason()).toMatch(/does not name this host: .*server_name_override/);
+    await plain.shutdown();
+    const named = new OtlpExporter(
+      createTestHost('otlp'),
+      config({
+        endpoint: backend.url,
+        tls: { ...mtls(), server_name_override: 'otlp.test', min_version: '1.3' },
+      }),
+    );
+    exporters.push(named);
+    await named.consume(batch(2));
+    expect(backend.records).toBe(2);
   });
 
   it('names the key and the file of a TLS file that is missing or not a certificate', async () => {
