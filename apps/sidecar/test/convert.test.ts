@@ -147,10 +147,10 @@ describe.concurrent('logpush-otel convert', { timeout: 60_000 }, () => {
   });
 
   it('writes rejected lines to standard error when --errors is not given', async () => {
-    const result = await convert(['-'], 'not json at all\n');
+    const result = await convert(['-'], `not json at all\n${HTTP[0]}\n`);
     expect(result.code).toBe(3);
     expect(result.stderr).toContain('"line":1');
-    expect(result.stdout.length).toBe(0);
+    expect(records(result.stdout)).toHaveLength(1);
   });
 
   it('writes length-delimited protobuf that the official definitions decode', async () => {
@@ -252,5 +252,106 @@ describe.concurrent('logpush-otel convert', { timeout: 60_000 }, () => {
     ]) {
       expect(help).toContain(option);
     }
+  });
+});
+
+// Input that is not what it claims to be: each case has one documented outcome.
+describe.concurrent('logpush-otel convert: honest input', { timeout: 60_000 }, () => {
+  const NAMES = 'EdgeStartTimestamp,ClientIP,RayID,ClientRequestHost,EdgeResponseStatus';
+  const ROWS =
+    '1700000000123456789,97.80.7.63,8a1b,example.com,200\n1700000000123456790,97.80.7.64,8a1c,example.com,404\n';
+
+  it('refuses a header-less CSV with one line naming field_names, and reads it with --field-names', async () => {
+    const file = join(dir, 'noheader.csv');
+    writeFileSync(file, ROWS);
+    const refused = await convert([file]);
+    expect(refused.code).toBe(3);
+    expect(records(refused.stdout)).toEqual([]);
+    const lines = refused.stderr.split('\n').filter((l) => l !== '');
+    expect(lines[0]).toMatch(
+      new RegExp(
+        `^logpush-otel convert: ${file}: not Logpush text: expected a CSV header line of field names: .*field_names.*\\(first at line 1; 2 lines rejected, none read\\)$`,
+      ),
+    );
+    expect(lines).toHaveLength(2); // that line and the summary, not one per row
+
+    const read = await convert([file, '--field-names', NAMES, '--dataset', 'http_requests']);
+    expect(read.code).toBe(0);
+    const got = records(read.stdout);
+    expect(got.map((r) => r.timeUnixNano)).toEqual(['1700000000123456789', '1700000000123456790']);
+    expect(got[0]?.attributes.find((a) => a.key === 'client.address')?.value).toEqual({
+      stringValue: '97.80.7.63',
+    });
+  });
+
+  it('reports a binary file once, with a count, instead of one line per garbage line', async () => {
+    const file = join(dir, 'binary.log.gz');
+    const bytes = Buffer.alloc(200_000);
+    let x = 12345;
+    for (let i = 0; i < bytes.length; i++) {
+      x = (x * 1103515245 + 12345) & 0x7fffffff;
+      bytes[i] = x >> 16;
+    }
+    writeFileSync(file, bytes);
+    const { code, stderr, stdout } = await convert([file]);
+    expect(code).toBe(3);
+    expect(stdout.length).toBe(0);
+    const lines = stderr.split('\n').filter((l) => l !== '');
+    expect(lines).toHaveLength(2);
+    expect(lines[0]).toMatch(
+      new RegExp(`^logpush-otel convert: ${file}: not Logpush text: .*lines? rejected, none read\\)$`),
+    );
+    expect(lines[1]).toMatch(
+      /, 0 records converted, \d+ rejected, 0 otlp-json requests written, \d+ lines with invalid UTF-8/,
+    );
+  });
+
+  it('maps each record of a file mixing datasets with its own dataset and event time', async () => {
+    const firewall =
+      '{"Action":"block","ClientIP":"192.0.2.1","Datetime":"2023-11-14T22:13:20.000000001Z","RayID":"fw1","Source":"firewallCustom"}';
+    const { code, stdout } = await convert(['-'], `${firewall}\n${HTTP[0]}\n`);
+    expect(code).toBe(0);
+    const got = records(stdout);
+    expect(got.map((r) => [r.eventName, r.timeUnixNano])).toEqual([
+      ['cloudflare.firewall_event', '1700000000000000001'],
+      ['cloudflare.http_request', '1700000000123456789'],
+    ]);
+  });
+
+  it('keeps a record without an event time, flagged cloudflare.time_missing, and dead-letters a bad one', async () => {
+    const noTime = '{"ClientIP":"203.0.113.9","EdgeResponseStatus":200,"RayID":"nt1"}';
+    const badTime =
+      '{"ClientIP":"203.0.113.9","EdgeResponseStatus":200,"EdgeStartTimestamp":"yesterday","RayID":"bt1"}';
+    const { code, stdout, stderr } = await convert(['-'], `${HTTP[0]}\n${noTime}\n${badTime}\n`);
+    expect(code).toBe(3);
+    const got = records(stdout);
+    expect(got).toHaveLength(2);
+    expect(got[1]?.timeUnixNano).toBeUndefined();
+    expect(got[1]?.attributes.find((a) => a.key === 'cloudflare.time_missing')?.value).toEqual({
+      boolValue: true,
+    });
+    expect(got[0]?.attributes.some((a) => a.key === 'cloudflare.time_missing')).toBe(false);
+    expect(stderr).toMatch(/"code":"invalid-timestamp"/);
+  });
+
+  it('counts lines with invalid UTF-8 and reads them with U+FFFD', async () => {
+    const [before, after] = (HTTP[0] ?? '').split('"/a"');
+    const line = Buffer.concat([
+      Buffer.from(`${before}"/a`),
+      Buffer.from([0xff]),
+      Buffer.from(`"${after}\n`),
+    ]);
+    const { code, stderr, stdout } = await convert(['-'], line);
+    expect(code).toBe(0);
+    expect(records(stdout)).toHaveLength(1);
+    expect(stderr).toMatch(
+      /1 records converted, 0 rejected, 1 otlp-json request written, 1 line with invalid UTF-8 \(read as U\+FFFD\)/,
+    );
+  });
+
+  it('rejects lines over --max-line-bytes', async () => {
+    const { code, stderr } = await convert(['-', '--max-line-bytes', '100'], `${HTTP[0]}\n`);
+    expect(code).toBe(3);
+    expect(stderr).toMatch(/stdin: not Logpush text: expected a line of at most 100 bytes/);
   });
 });

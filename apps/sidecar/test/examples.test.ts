@@ -30,9 +30,19 @@ describe('shipped examples', () => {
   it('the container config needs OTEL_EXPORTER_OTLP_ENDPOINT and says so', async () => {
     const missing = await loadConfig(examples('docker/config.yaml'), { registry, env: {} });
     expect(missing.ok ? [] : missing.issues.map((i) => i.path)).toEqual(['exporters.otlp.endpoint']);
-    const result = await loadConfig(examples('docker/config.yaml'), {
+    // Datadog without an API key is refused up front, not turned into a stream of 403s
+    const noKey = await loadConfig(examples('docker/config.yaml'), {
       registry,
       env: { OTEL_EXPORTER_OTLP_ENDPOINT: 'https://otlp.datadoghq.eu', LOGPUSH_OTEL_PROFILE: 'datadog' },
+    });
+    expect(noKey.ok ? [] : noKey.issues.map((i) => i.path)).toEqual(['exporters.otlp.headers']);
+    const result = await loadConfig(examples('docker/config.yaml'), {
+      registry,
+      env: {
+        OTEL_EXPORTER_OTLP_ENDPOINT: 'https://otlp.datadoghq.eu',
+        OTEL_EXPORTER_OTLP_HEADERS: 'dd-api-key=abc',
+        LOGPUSH_OTEL_PROFILE: 'datadog',
+      },
     });
     if (!result.ok) throw new Error(formatIssues(result.issues));
     expect(result.config.telemetry.address).toBe('0.0.0.0:8888');

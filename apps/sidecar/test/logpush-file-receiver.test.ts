@@ -103,7 +103,7 @@ describe('logpush_file receiver', () => {
     });
     expect(first?.attributes['log.file.name']).toBe('20240101T000000Z_20240101T000030Z_aaaa.log.gz');
     expect(first?.raw).toBe(a[0]);
-    expect(h.metrics.get('logpush_otel_receiver_records_read_total')).toBe(expected.length);
+    expect(h.metrics.get('otelcol_receiver_accepted_log_records_total')).toBe(expected.length);
     expect(h.consumer.calls.every((b) => b.entries.length <= 7)).toBe(true);
   });
 
@@ -251,7 +251,7 @@ describe('logpush_file receiver', () => {
     expect(letters[1]?.reason).toMatch(/^not-an-object: /);
     expect(letters[2]?.reason).toMatch(/^line-too-long: /);
     expect(letters[2]?.offset).toBe(content.indexOf(long));
-    expect(h.metrics.get('logpush_otel_receiver_records_rejected_total')).toBe(3);
+    expect(h.metrics.get('otelcol_receiver_refused_log_records_total')).toBe(3);
   });
 
   it('writes the dead letters of a file of garbage in bounded groups and finishes it', async () => {

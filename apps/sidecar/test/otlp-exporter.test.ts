@@ -251,7 +251,7 @@ describe('otlp exporter delivery', () => {
       offset: 100,
       raw: JSON.stringify({ RayID: 'ray1', EdgeResponseStatus: 200, ClientRequestPath: '/item/1' }),
     });
-    expect(host.metricValue(EXPORTER_METRICS.deadLettered)).toBe(2);
+    expect(host.metricValue(EXPORTER_METRICS.failedRecords)).toBe(2);
   });
 
   it('dead-letters a partial success with the number rejected and the server message', async () => {

@@ -1,6 +1,5 @@
 // The `logpush-otel` command as a user runs it: the bin spawned with this Node, real files in a temp dir, real
 // HTTP on 127.0.0.1.
-import { spawn } from 'node:child_process';
 import { cp, mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -8,71 +7,9 @@ import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { writeLogpushDirectory } from '@logpush-otel/testdata/generator';
 import { startOtlpReceiver } from '@logpush-otel/testdata/otlp-receiver';
+import { spawnCli } from './helpers/cli.ts';
 
-const bin = fileURLToPath(new URL('../bin/logpush-otel.js', import.meta.url));
 const examples = fileURLToPath(new URL('../../../examples/', import.meta.url));
-
-interface Running {
-  readonly stderr: string[];
-  readonly stdout: string[];
-  readonly exit: Promise<number | null>;
-  /** Resolves with the first JSON log line whose msg is `msg`. */
-  waitFor(msg: string): Promise<Record<string, unknown>>;
-  kill(signal: NodeJS.Signals): void;
-}
-
-/** Spawns the bin with only the environment given (plus PATH), in `cwd`. */
-function spawnCli(args: readonly string[], env: Record<string, string> = {}, cwd?: string): Running {
-  const child = spawn(process.execPath, [bin, ...args], {
-    cwd,
-    env: { PATH: process.env['PATH'] ?? '', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  const stdout: string[] = [];
-  const stderr: string[] = [];
-  const waiters: Array<{ msg: string; resolve: (v: Record<string, unknown>) => void }> = [];
-  const lines = (sink: string[], onLine?: (line: string) => void) => {
-    let rest = '';
-    return (chunk: Buffer): void => {
-      rest += chunk.toString('utf8');
-      const parts = rest.split('\n');
-      rest = parts.pop() ?? '';
-      for (const line of parts) {
-        sink.push(line);
-        onLine?.(line);
-      }
-    };
-  };
-  child.stdout.on('data', lines(stdout));
-  child.stderr.on(
-    'data',
-    lines(stderr, (line) => {
-      if (!line.startsWith('{')) return;
-      const parsed = JSON.parse(line) as Record<string, unknown>;
-      for (const w of waiters.filter((x) => x.msg === parsed['msg'])) {
-        waiters.splice(waiters.indexOf(w), 1);
-        w.resolve(parsed);
-      }
-    }),
-  );
-  const exit = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
-  return {
-    stdout,
-    stderr,
-    exit,
-    waitFor(msg) {
-      const seen = stderr.find((l) => l.startsWith('{') && (JSON.parse(l) as { msg?: string }).msg === msg);
-      if (seen !== undefined) return Promise.resolve(JSON.parse(seen) as Record<string, unknown>);
-      return new Promise((resolve, reject) => {
-        waiters.push({ msg, resolve });
-        void exit.then((code) =>
-          reject(new Error(`exited with ${code} before logging "${msg}":\n${stderr.join('\n')}`)),
-        );
-      });
-    },
-    kill: (signal) => child.kill(signal),
-  };
-}
 
 /** Records written by the file exporter (OTLP/JSON lines), as their cloudflare.ray_id values. */
 async function rayIdsIn(file: string): Promise<string[]> {
@@ -130,6 +67,7 @@ ${extra}`;
 
 describe('logpush-otel validate', () => {
   it('prints OK and exits 0 for a valid file', async () => {
+    await mkdir(join(dir, 'in'));
     await writeFile(join(dir, 'config.yaml'), fileConfig());
     const run = spawnCli(['validate', '--config', join(dir, 'config.yaml')]);
     expect(await run.exit).toBe(0);
@@ -213,10 +151,14 @@ describe('logpush-otel run', () => {
     const metrics = await (await fetch(`${url}/metrics`)).text();
     for (const name of [
       'logpush_otel_ready 1',
-      '# TYPE logpush_otel_receiver_records_read_total counter',
+      '# TYPE otelcol_receiver_accepted_log_records_total counter',
       '# TYPE logpush_otel_export_duration_seconds histogram',
       '# TYPE logpush_otel_exporter_acknowledged_records_total counter',
       '# TYPE logpush_otel_ingestion_lag_seconds gauge',
+      'otelcol_exporter_queue_capacity{exporter="file"} 1',
+      '# TYPE otelcol_process_memory_rss gauge',
+      '# TYPE nodejs_eventloop_lag_seconds gauge',
+      'logpush_otel_batches_in_flight{component="receivers/logpush_file"}',
     ])
       expect(metrics).toContain(name);
 

@@ -48,6 +48,7 @@ export const ID = {
   errorType: staticKeyId('error.type'),
   uid: staticKeyId('log.record.uid'),
   source: staticKeyId('source'),
+  timeMissing: staticKeyId('cloudflare.time_missing'),
 } as const;
 
 function flattenObject(

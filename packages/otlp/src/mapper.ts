@@ -142,20 +142,6 @@ export function createMapper(options: MappingOptions = {}): (entry: LogEntry) =>
       const uid = recordUid(ds, entry);
       if (uid !== undefined) b.set(ID.uid, uid);
     }
-    if (profile === 'datadog-raw') b.set(ID.source, 'cloudflare');
-    const processor = entry.attributes;
-    for (const key in processor) {
-      const value = processor[key];
-      if (value === undefined) continue;
-      const id = processorKeyId(
-        ds,
-        datadog && DATADOG_RESERVED.has(key.toLowerCase()) ? `cloudflare.${key}` : key,
-      );
-      if (id < 0) state.dropped++;
-      else b.set(id, value);
-    }
-    if (b.n > limit) state.dropped += applyBudget(ds, b, limit, processor);
-
     let timeUnixNano = entry.timeUnixNano;
     if (timeUnixNano === undefined) {
       for (const field of ds.fallbackTimeFields) {
@@ -169,6 +155,22 @@ export function createMapper(options: MappingOptions = {}): (entry: LogEntry) =>
         if (timeUnixNano !== undefined) break;
       }
     }
+    if (profile === 'datadog-raw') b.set(ID.source, 'cloudflare');
+    const processor = entry.attributes;
+    for (const key in processor) {
+      const value = processor[key];
+      if (value === undefined) continue;
+      const id = processorKeyId(
+        ds,
+        datadog && DATADOG_RESERVED.has(key.toLowerCase()) ? `cloudflare.${key}` : key,
+      );
+      if (id < 0) state.dropped++;
+      else b.set(id, value);
+    }
+    if (b.n > limit) state.dropped += applyBudget(ds, b, limit, processor);
+    // No event time (none in the record, none in a fallback field): the record is kept with only its observed
+    // time, and says so (outside the attribute budget), so that a backend query can find such records.
+    if (timeUnixNano === undefined) b.set(ID.timeMissing, true);
 
     const body: AnyValue =
       bodyMode === 'original'

@@ -5,9 +5,19 @@ import { createMapper } from '../src/index.ts';
 import type { MappingOptions } from '../src/index.ts';
 import { OBSERVED, entryOf, parseExact } from './helpers.ts';
 
+/**
+ * The record mapped. Most records here carry no event time: their `cloudflare.time_missing` flag (tested on its own
+ * in 'time') is left out of the attributes so that each test sees only what it is about.
+ */
+/** `entryOf` with an event time, for tests about attributes (a record without one is flagged time_missing). */
+function timedEntryOf(dataset: string, record: LogpushRecord): LogEntry {
+  return { ...entryOf(dataset, record), timeUnixNano: 1700000000000000000n };
+}
+
 function mapped(dataset: string, record: LogpushRecord, options?: MappingOptions): LogEntry {
   const entry = entryOf(dataset, record);
   createMapper(options)(entry);
+  if (entry.log !== undefined) delete entry.log.attributes['cloudflare.time_missing'];
   return entry;
 }
 
@@ -20,6 +30,19 @@ function attributes(
 }
 
 describe('time', () => {
+  it('keeps a record without an event time, flagged cloudflare.time_missing, with its observed time', () => {
+    const entry = entryOf('http_requests', { RayID: 'r' });
+    createMapper()(entry);
+    expect(entry.log?.timeUnixNano).toBeUndefined();
+    expect(entry.log?.observedTimeUnixNano).toBe(OBSERVED);
+    expect(entry.log?.attributes['cloudflare.time_missing']).toBe(true);
+    const timed = mapped(
+      'http_requests',
+      parseExact('{"EdgeStartTimestamp":1700000000123456789,"RayID":"r"}'),
+    );
+    expect(timed.log?.attributes).not.toHaveProperty('cloudflare.time_missing');
+  });
+
   it('reads EdgeStartTimestamp as unix nanoseconds, exactly', () => {
     const entry = mapped(
       'http_requests',
@@ -275,7 +298,7 @@ describe('attributes', () => {
   });
 
   it('copies processor attributes as they are, over a mapped value of the same key', () => {
-    const entry = entryOf('http_requests', { ClientCountry: 'us', ClientIP: '203.0.113.7' });
+    const entry = timedEntryOf('http_requests', { ClientCountry: 'us', ClientIP: '203.0.113.7' });
     entry.attributes = {
       'geo.country.iso_code': 'CA',
       'geo.location.lat': new Double(1.5),
@@ -291,7 +314,7 @@ describe('attributes', () => {
   });
 
   it('drops a processor attribute that would collide with a mapped key in Loki, counting it', () => {
-    const entry = entryOf('http_requests', { EdgeColoCode: 'SJC' });
+    const entry = timedEntryOf('http_requests', { EdgeColoCode: 'SJC' });
     entry.attributes = { 'cloudflare.colo_code': 'x', 'cloudflare.colo.city': 'San Jose' };
     createMapper()(entry);
     expect(entry.log?.attributes).toEqual({
@@ -302,7 +325,7 @@ describe('attributes', () => {
   });
 
   it('treats a __proto__ key as an ordinary attribute (no prototype change)', () => {
-    const entry = entryOf('http_requests', parseExact('{"RayID":"r","__proto__":"field"}'));
+    const entry = timedEntryOf('http_requests', parseExact('{"RayID":"r","__proto__":"field"}'));
     entry.attributes = JSON.parse('{"__proto__":"processor"}') as LogEntry['attributes'];
     createMapper()(entry);
     const out = entry.log?.attributes ?? {};
@@ -314,7 +337,7 @@ describe('attributes', () => {
   it('gives records with a repeated key sequence the same attributes, odd keys included', () => {
     const mapper = createMapper();
     const results = [1, 2, 3].map(() => {
-      const entry = entryOf('http_requests', parseExact('{"RayID":"r","__proto__":"field"}'));
+      const entry = timedEntryOf('http_requests', parseExact('{"RayID":"r","__proto__":"field"}'));
       entry.attributes = JSON.parse(
         '{"__proto__":"processor","a\\"b\\\\c":1,"\\u2028x":2,"${x}":3}',
       ) as LogEntry['attributes'];
@@ -494,7 +517,7 @@ describe('attribute budget', () => {
   };
 
   it('keeps the most important attributes in their order and counts the rest as dropped', () => {
-    const entry = entryOf('http_requests', record);
+    const entry = timedEntryOf('http_requests', record);
     entry.attributes = { 'user_agent.name': 'curl' };
     createMapper({ attributeLimit: 6 })(entry);
     expect(Object.keys(entry.log?.attributes ?? {})).toEqual([

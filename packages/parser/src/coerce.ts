@@ -93,13 +93,17 @@ function toInt(v: JsonValue): JsonValue {
   return typeof v === 'string' && INTEGER.test(v) ? integerFromDigits(v) : v;
 }
 
-/** Applies the coercion rules to `record` in place. */
-export function coerceRecord(record: LogpushRecord, dataset: CompiledDataset): void {
+/** Applies the coercion rules to `record` in place; returns how many of its fields the dataset does not know. */
+export function coerceRecord(record: LogpushRecord, dataset: CompiledDataset): number {
   const kinds = dataset.kinds;
+  let unknown = 0;
   for (const key in record) {
     const v = record[key] as JsonValue;
     const kind = kinds.get(key);
-    if (kind === undefined) continue;
+    if (kind === undefined) {
+      unknown++;
+      continue;
+    }
     switch (kind) {
       case Kind.int:
         if (typeof v === 'string' && INTEGER.test(v)) record[key] = integerFromDigits(v);
@@ -123,6 +127,7 @@ export function coerceRecord(record: LogpushRecord, dataset: CompiledDataset): v
         break;
     }
   }
+  return unknown;
 }
 
 /** The event time of a coerced record, or a TimestampError naming the field. */

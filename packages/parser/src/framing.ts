@@ -1,7 +1,7 @@
 // Byte-level line framing: LF or CRLF terminators, a bounded line size (longer lines are discarded up to the next
 // newline, never buffered), exact decompressed byte offsets, and resumption from an offset. Lines are decoded
 // from UTF-8 one at a time, so a multi-byte character split across chunks is never broken.
-import { Buffer } from 'node:buffer';
+import { Buffer, isUtf8 } from 'node:buffer';
 
 /** Bytes of an over-long line kept for its error excerpt. */
 const TOO_LONG_HEAD_BYTES = 800;
@@ -55,6 +55,8 @@ export class LineFramer {
   lineNo: number;
   /** Lines framed in this run. */
   lines = 0;
+  /** Lines holding bytes that are not UTF-8 (decoded with U+FFFD in their place). */
+  invalidUtf8 = 0;
   /** Offset after the last complete line. */
   consumedOffset: number;
   /** Line count at consumedOffset. */
@@ -162,6 +164,8 @@ export class LineFramer {
       );
     } else {
       const text = decode(buf, start, end, offset === 0);
+      // U+FFFD in the text is either in the input or stands for bytes that are not UTF-8: only then check.
+      if (text.includes('\uFFFD') && !isUtf8(buf.subarray(start, end))) this.invalidUtf8++;
       if (!isBlank(text)) sink.line(text, this.lineNo, offset, next);
     }
   }

@@ -137,6 +137,7 @@ export async function* parseBatches(
     consumedOffset: framer.consumedOffset,
     consumedLines: framer.consumedLines,
     complete: complete && !held,
+    invalidUtf8Lines: framer.invalidUtf8,
   };
 }
 
@@ -166,6 +167,7 @@ export async function* parseStream(
         consumedOffset: 0,
         consumedLines: 0,
         complete: false,
+        invalidUtf8Lines: 0,
       });
   }
 }

@@ -1,7 +1,7 @@
 // Lines to records: the format rule applied to the first line, NDJSON, CSV and JSON-array lines, dataset detection, coercion and event
 // time. Every line is handled inside its own try/catch: one bad line never affects another, nothing throws.
 import type { JsonValue, LogpushRecord } from './types.ts';
-import { detectDataset, getDataset } from '@logpush-otel/schema';
+import { datasets, detectDataset, getDataset } from '@logpush-otel/schema';
 import { Kind, UNKNOWN, coerceRecord, compileDataset, eventTime } from './coerce.ts';
 import type { CompiledDataset } from './coerce.ts';
 import { csvCellValue, splitCsvLine } from './csv.ts';
@@ -118,11 +118,22 @@ export class RecordParser implements LineSink {
   private readonly resumed: boolean;
   private headSeen = false;
   private sniffed = false;
+  /** `dataset: auto`: a record whose fields do not fit the current dataset is detected on its own. */
+  private readonly autoDetect: boolean;
+  /** Per dataset id: fields it does not know that records of it were seen to carry (no re-detection for them). */
+  private readonly tolerated = new Map<string, Set<string>>();
+  /** Why the first line was refused as a CSV header (then no line of the stream can be read as CSV). */
+  private headerRefused: string | undefined;
 
   constructor(options: ParseOptions) {
     this.source = options.source ?? '<input>';
     this.maxLineBytes = options.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES;
     this.dataset = resolveDatasetOption(options.dataset);
+    this.autoDetect = this.dataset === undefined;
+    if (this.autoDetect && options.datasetHint !== undefined && options.datasetHint !== 'auto') {
+      const hint = getDataset(options.datasetHint);
+      if (hint !== undefined) this.dataset = compileDataset(hint);
+    }
     this.format = options.format ?? 'auto';
     if (options.fieldNames !== undefined) {
       if (this.format === 'auto') this.format = 'csv';
@@ -229,13 +240,32 @@ export class RecordParser implements LineSink {
     this.finish(value as LogpushRecord, raw, line, offset, nextOffset);
   }
 
-  private finish(record: LogpushRecord, raw: string, line: number, offset: number, nextOffset: number): void {
+  private finish(
+    record: LogpushRecord,
+    raw: string,
+    line: number,
+    offset: number,
+    nextOffset: number,
+    csv = false,
+  ): void {
     let dataset = this.dataset;
     if (dataset === undefined) {
       const schema = getDataset(detectDataset(Object.keys(record)));
       dataset = this.dataset = schema === undefined ? UNKNOWN : compileDataset(schema);
     }
-    coerceRecord(record, dataset);
+    const unknown = coerceRecord(record, dataset);
+    // A stream may mix datasets (a dead-letter replay, concatenated files): under `auto`, a JSON record with
+    // fields the current dataset does not know is detected on its own, and becomes the current dataset.
+    if (unknown > 0 && this.autoDetect && !csv && this.worthDetecting(record, dataset)) {
+      const id = detectDataset(Object.keys(record));
+      if (id !== dataset.id) {
+        const schema = getDataset(id);
+        if (schema !== undefined) {
+          dataset = this.dataset = compileDataset(schema);
+          coerceRecord(record, dataset);
+        }
+      } else this.tolerate(record, dataset);
+    }
     const t = eventTime(record, dataset);
     if ('error' in t) {
       this.fail(
@@ -258,6 +288,23 @@ export class RecordParser implements LineSink {
       offset,
       nextOffset,
     });
+  }
+
+  /**
+   * Whether `record` has a field `dataset` does not know and that an earlier record of this dataset did not
+   * already show to be harmless (a field newer than the catalogue): then detecting its dataset may tell more.
+   */
+  private worthDetecting(record: LogpushRecord, dataset: CompiledDataset): boolean {
+    const tolerated = this.tolerated.get(dataset.id);
+    for (const key in record) if (!dataset.kinds.has(key) && tolerated?.has(key) !== true) return true;
+    return false;
+  }
+
+  /** Remembers the unknown fields of a record that detection kept in `dataset` (at most 256 per dataset). */
+  private tolerate(record: LogpushRecord, dataset: CompiledDataset): void {
+    let tolerated = this.tolerated.get(dataset.id);
+    if (tolerated === undefined) this.tolerated.set(dataset.id, (tolerated = new Set()));
+    for (const key in record) if (!dataset.kinds.has(key) && tolerated.size < 256) tolerated.add(key);
   }
 
   private arrayLine(text: string, line: number, offset: number, nextOffset: number): void {
@@ -286,13 +333,51 @@ export class RecordParser implements LineSink {
   private readCsvHeader(text: string): boolean {
     const cells = splitCsvLine(text);
     if ('error' in cells) return false;
-    this.setCsvNames(cells.values.map((v) => v.trim()));
+    const names = cells.values.map((v) => v.trim());
     this.csvHeaderPending = false;
+    const refused = this.refuseHeader(names);
+    if (refused !== undefined) {
+      this.headerRefused = refused;
+      return false;
+    }
+    this.setCsvNames(names);
     return true;
+  }
+
+  /**
+   * Why `names` is not a header of Logpush field names, or undefined when it is: every name must look like a field
+   * name and at least three quarters must be fields of the dataset (the given one, else of any known dataset).
+   * Logpush writes CSV without a header unless the job asks for one, so a first data row must not become the
+   * header. The `unknown` dataset takes any header.
+   */
+  private refuseHeader(names: readonly string[]): string | undefined {
+    if (this.dataset === UNKNOWN) return undefined;
+    const odd = names.filter((n) => !FIELD_NAME.test(n));
+    const shown = (list: readonly string[]): string =>
+      list
+        .slice(0, 3)
+        .map((n) => JSON.stringify(n.length > 40 ? `${n.slice(0, 39)}…` : n))
+        .join(', ');
+    const hint =
+      "Logpush CSV has no header line unless the job adds one: give the job's field_names (the receiver's field_names, convert --field-names)";
+    if (odd.length > 0) return `the first line is not a CSV header of field names (${shown(odd)}); ${hint}`;
+    const dataset = this.dataset;
+    const isField = (n: string): boolean =>
+      dataset === undefined ? allFieldNames().has(n) : dataset.kinds.has(n);
+    const foreign = names.filter((n) => !isField(n));
+    if (foreign.length * 4 > names.length) {
+      const of = dataset === undefined ? 'any Logpush dataset' : dataset.id;
+      return `the first line's names are not fields of ${of} (${shown(foreign)}); ${hint}`;
+    }
+    return undefined;
   }
 
   private csvLine(text: string, line: number, offset: number, nextOffset: number): void {
     const at = { source: this.source, line, offset, nextOffset, raw: text };
+    if (this.headerRefused !== undefined) {
+      this.fail('invalid-csv', `expected CSV field names: ${this.headerRefused}`, at, text);
+      return;
+    }
     if (this.csvHeaderPending) {
       if (this.resumed && !this.headSeen) {
         this.fail(
@@ -304,7 +389,12 @@ export class RecordParser implements LineSink {
         return;
       }
       if (!this.readCsvHeader(text))
-        this.fail('invalid-csv', 'expected a CSV header line of field names', at, text);
+        this.fail(
+          'invalid-csv',
+          `expected a CSV header line of field names: ${this.headerRefused ?? 'it is not a CSV line'}`,
+          at,
+          text,
+        );
       return;
     }
     const names = this.csvNames;
@@ -336,9 +426,22 @@ export class RecordParser implements LineSink {
       const v = csvValue(cells.values[i] ?? '', cells.quoted[i] ?? false, kinds[i]);
       if (v !== undefined) setField(record, names[i] ?? '', v);
     }
-    this.finish(record, text, line, offset, nextOffset);
+    this.finish(record, text, line, offset, nextOffset, true);
   }
 }
+
+let fieldNameSet: Set<string> | undefined;
+/** Every field name of every known dataset. */
+function allFieldNames(): Set<string> {
+  if (fieldNameSet === undefined) {
+    fieldNameSet = new Set<string>();
+    for (const d of Object.values(datasets)) for (const f of d.fields) fieldNameSet.add(f.name);
+  }
+  return fieldNameSet;
+}
+
+/** What a CSV header cell must look like: a field name (`EdgeStartTimestamp`, `Metadata.ruleset`). */
+const FIELD_NAME = /^[A-Za-z_][A-Za-z0-9_.]*$/;
 
 /** Types a CSV cell with the column's schema kind (a string column keeps `007` as text). */
 function csvValue(text: string, quoted: boolean, kind: Kind | undefined): JsonValue | undefined {

@@ -17,6 +17,11 @@ export interface ParseOptions {
   source?: string;
   /** Dataset id or alias (`http_requests`, `Cloudflare.HttpRequest`), `unknown`, or `auto` (default): detect from the first record's keys. */
   dataset?: string;
+  /**
+   * With `dataset: auto`: the dataset to assume until a record says otherwise (e.g. the one a previous read of the
+   * same file detected, when reading resumes past its first record).
+   */
+  datasetHint?: string;
   /** Input format; default `auto`. */
   format?: ParseFormat;
   /** CSV column names when the CSV has no header line (the Logpush job's `field_names`). */
@@ -107,4 +112,6 @@ export interface ParseSummary {
   consumedLines: number;
   /** false when gzip was truncated or corrupt, the input failed to read, or an incomplete tail was held back. */
   complete: boolean;
+  /** Lines that held bytes that are not UTF-8 (read with U+FFFD in their place). */
+  invalidUtf8Lines: number;
 }

@@ -81,3 +81,39 @@ describe('CSV', () => {
     expect(!r.ok && r.error.code).toBe('invalid-csv');
   });
 });
+
+describe('CSV without a header line', () => {
+  const row = '1700000000123456789,97.80.7.63,8a1b,example.com,200';
+
+  it('refuses a first data row as the header, naming field_names, and refuses every later line', async () => {
+    const { ok, failures, summary } = await collect(enc(`${row}\n${row}\n`), { source: 'x.csv' });
+    expect(ok).toEqual([]);
+    expect(summary.failed).toBe(2);
+    expect(failures[0]?.error.code).toBe('invalid-csv');
+    expect(failures[0]?.error.reason).toMatch(
+      /^expected a CSV header line of field names: the first line is not a CSV header of field names \("1700000000123456789", "97\.80\.7\.63", "8a1b"\); Logpush CSV has no header line unless the job adds one: give the job's field_names/,
+    );
+    expect(failures[1]?.error.reason).toMatch(/^expected CSV field names: .*field_names/);
+    expect(failures.map((f) => f.error.raw)).toEqual([row, row]); // kept whole, for dead letters
+  });
+
+  it('refuses a header of words that are not Logpush fields, and accepts one that is', async () => {
+    const words = await collect(enc('name,address,city\nann,1 main st,paris\n'));
+    expect(words.ok).toEqual([]);
+    expect(words.failures[0]?.error.reason).toMatch(
+      /not fields of any Logpush dataset \("name", "address", "city"\)/,
+    );
+    const real = await collect(
+      enc('EdgeStartTimestamp,ClientIP,RayID,ClientRequestHost,EdgeResponseStatus\n' + `${row}\n`),
+    );
+    expect(real.failures).toEqual([]);
+    expect(real.ok[0]?.timeUnixNano).toBe(1700000000123456789n);
+  });
+
+  it('reads header-less rows with the job field_names', async () => {
+    const names = ['EdgeStartTimestamp', 'ClientIP', 'RayID', 'ClientRequestHost', 'EdgeResponseStatus'];
+    const { ok } = await collect(enc(`${row}\n`), { fieldNames: names, dataset: 'http_requests' });
+    expect(ok[0]?.record['ClientIP']).toBe('97.80.7.63');
+    expect(ok[0]?.dataset).toBe('http_requests');
+  });
+});

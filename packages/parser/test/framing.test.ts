@@ -18,6 +18,7 @@ describe('line framing', () => {
       consumedOffset: text.length,
       consumedLines: 2,
       complete: true,
+      invalidUtf8Lines: 0,
     });
   });
 
@@ -167,5 +168,18 @@ describe('inputs', () => {
     const { failures, summary } = await collect(numbers() as unknown as AsyncIterable<Uint8Array>);
     expect(failures.map((f) => f.error.code)).toEqual(['read-error']);
     expect(summary.complete).toBe(false);
+  });
+});
+
+describe('invalid UTF-8', () => {
+  it('reads the line with U+FFFD and counts it, while a real U+FFFD in the input is not counted', async () => {
+    const bad = Buffer.concat([
+      Buffer.from('{"RayID":"a","ClientRequestPath":"/x'),
+      Buffer.from([0xff, 0xfe]),
+      Buffer.from('"}\n{"RayID":"b","ClientRequestPath":"/\uFFFD"}\n'),
+    ]);
+    const { ok, summary } = await collect(new Uint8Array(bad));
+    expect(ok.map((r) => r.record['ClientRequestPath'])).toEqual(['/x\uFFFD\uFFFD', '/\uFFFD']);
+    expect(summary.invalidUtf8Lines).toBe(1);
   });
 });

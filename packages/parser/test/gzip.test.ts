@@ -61,6 +61,7 @@ describe('gzip', () => {
       consumedOffset: text.length,
       consumedLines: 2000,
       complete: true,
+      invalidUtf8Lines: 0,
     });
   });
 

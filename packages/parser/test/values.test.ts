@@ -223,10 +223,12 @@ describe('datasets', () => {
     expect(ok(parseLine(httpLine(1), { dataset: 'Cloudflare.HttpRequest' })).dataset).toBe('http_requests');
   });
 
-  it('detects the dataset from the first record and keeps it for the stream', async () => {
+  it('detects the dataset from the first record, and again for a record whose fields do not fit it', async () => {
     const text = `${httpLine(1)}\n{"Datetime":"2023-11-14T22:13:20Z","Action":"block","RuleID":"r1","Source":"firewallrules","ClientIP":"192.0.2.1"}\n`;
     const { ok: records } = await collect(enc(text));
-    expect(records.map((r) => r.dataset)).toEqual(['http_requests', 'http_requests']);
+    expect(records.map((r) => r.dataset)).toEqual(['http_requests', 'firewall_events']);
+    // the firewall record keeps its own event time (Datetime), which http_requests does not have
+    expect(records[1]?.timeUnixNano).toBe(1700000000000000000n);
     const firewall = await collect(enc(text.split('\n').reverse().join('\n')));
     expect(firewall.ok[0]?.dataset).toBe('firewall_events');
   });
@@ -272,5 +274,22 @@ describe('bad lines', () => {
   it('parseLine reports a blank line and strips a trailing newline', () => {
     expect(parseLine('  ').ok).toBe(false);
     expect(ok(parseLine(`${httpLine(3)}\r\n`)).raw).toBe(httpLine(3));
+  });
+});
+
+describe('datasets of a mixed stream', () => {
+  it('keeps records with a field newer than the catalogue in their dataset, and still spots a foreign record', async () => {
+    const extra = (n: number): string => httpLine(n).replace(/^\{/, '{"SomeFieldNotInTheCatalogue":"x",');
+    const firewall =
+      '{"Datetime":"2023-11-14T22:13:20Z","Action":"block","RuleID":"r1","Source":"firewallrules","ClientIP":"192.0.2.1"}';
+    const { ok } = await collect(enc(`${extra(1)}\n${extra(2)}\n${firewall}\n${extra(3)}\n`));
+    expect(ok.map((r) => r.dataset)).toEqual([
+      'http_requests',
+      'http_requests',
+      'firewall_events',
+      'http_requests',
+    ]);
+    expect(typeof ok[3]?.timeUnixNano).toBe('bigint'); // read as http_requests again: EdgeStartTimestamp
+    expect(ok[3]?.record['SomeFieldNotInTheCatalogue']).toBe('x');
   });
 });

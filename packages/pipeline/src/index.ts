@@ -55,11 +55,13 @@ export { orEnv, probeConfigSchema } from './config-schema.ts';
 export type { JsonSchema } from './config-schema.ts';
 export { isDrainable } from './drain.ts';
 export type { Drainable } from './drain.ts';
+export { reportsReadiness } from './readiness.ts';
+export type { ReportsReadiness } from './readiness.ts';
 export { FanOutConsumer, cloneEntry, fanOut, settleAll } from './fan-out.ts';
 export { createRegistry } from './registry.ts';
 export type { ComponentRegistry } from './registry.ts';
-export { Service, withFields } from './service.ts';
-export type { ServiceComponent, ServiceState } from './service.ts';
+export { DEFAULT_START_TIMEOUT_MS, Service, withFields } from './service.ts';
+export type { ServiceComponent, ServiceOptions, ServiceState } from './service.ts';
 export { validateServiceConfig } from './service-config.ts';
 export type {
   ComponentSpec,

@@ -10,6 +10,7 @@ import type {
   Receiver,
 } from './component.ts';
 import { isDrainable } from './drain.ts';
+import { reportsReadiness } from './readiness.ts';
 import { fanOut, settleAll } from './fan-out.ts';
 import type { ServiceGraph } from './service-config.ts';
 
@@ -35,6 +36,28 @@ export interface ServiceComponent {
   readonly component: Component;
 }
 
+/** Options of a {@link Service}. */
+export interface ServiceOptions {
+  /**
+   * How long one component's `start()` may take before the service gives up on it (its name in the error) and
+   * shuts everything down; default 30 s, 0 = no limit.
+   */
+  readonly startTimeoutMs?: number;
+}
+
+/** Default of {@link ServiceOptions.startTimeoutMs}. */
+export const DEFAULT_START_TIMEOUT_MS = 30_000;
+
+/** `promise`, or a rejection saying it did not settle within `ms` (0: no limit). */
+function within<T>(promise: Promise<T>, ms: number): Promise<T> {
+  if (ms <= 0) return promise;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`did not start within ${ms} ms`)), ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
+
 /** Lifecycle state of a {@link Service}. */
 export type ServiceState = 'created' | 'starting' | 'running' | 'stopping' | 'stopped' | 'failed';
 
@@ -52,12 +75,14 @@ export type ServiceState = 'created' | 'starting' | 'running' | 'stopping' | 'st
 export class Service {
   readonly components: readonly ServiceComponent[];
   private readonly host: Host;
+  private readonly startTimeoutMs: number;
   private stateValue: ServiceState = 'created';
   private shutdownPromise: Promise<void> | undefined;
 
   /** Creates every component of `graph` (nothing starts yet). Throws if a factory's `create` throws. */
-  constructor(graph: ServiceGraph, host: Host) {
+  constructor(graph: ServiceGraph, host: Host, options: ServiceOptions = {}) {
     this.host = host;
+    this.startTimeoutMs = options.startTimeoutMs ?? DEFAULT_START_TIMEOUT_MS;
     const components: ServiceComponent[] = [];
     const settings = (kind: ComponentKind, id: string, pipeline?: string): CreateSettings => {
       const name = `${kind}s/${id}${pipeline === undefined ? '' : `@${pipeline}`}`;
@@ -141,9 +166,23 @@ export class Service {
     return this.stateValue;
   }
 
-  /** Whether every component started and the service is not stopping. */
+  /**
+   * Whether every component started, the service is not stopping, and no component reports that it cannot work
+   * (see {@link ReportsReadiness}).
+   */
   get ready(): boolean {
-    return this.stateValue === 'running';
+    return this.stateValue === 'running' && this.notReady().length === 0;
+  }
+
+  /** The reasons components give for not being able to work now (see {@link ReportsReadiness}). */
+  notReady(): string[] {
+    const reasons: string[] = [];
+    for (const c of this.components) {
+      if (!reportsReadiness(c.component)) continue;
+      const reason = c.component.notReadyReason();
+      if (reason !== undefined) reasons.push(reason);
+    }
+    return reasons;
   }
 
   /** The components of one kind, in start order. */
@@ -152,15 +191,17 @@ export class Service {
   }
 
   /**
-   * Starts exporters, then processors, then receivers, each group concurrently. If one fails to start, everything
-   * is shut down and the start error is rethrown (with the component's name).
+   * Starts exporters, then processors, then receivers, each group concurrently. If one fails to start (or does not
+   * start within the start timeout), everything is shut down and the error is rethrown with the component's name.
    */
   async start(): Promise<void> {
     if (this.stateValue !== 'created') throw new Error(`the service cannot start: it is ${this.stateValue}`);
     this.stateValue = 'starting';
     for (const kind of ['exporter', 'processor', 'receiver'] as const) {
       const group = this.byKind(kind);
-      const results = await Promise.allSettled(group.map((c) => c.component.start(this.host)));
+      const results = await Promise.allSettled(
+        group.map((c) => within(c.component.start(this.host), this.startTimeoutMs)),
+      );
       const failed = results.findIndex((r) => r.status === 'rejected');
       if (failed !== -1) {
         const r = results[failed] as PromiseRejectedResult;

@@ -278,6 +278,76 @@ describe('Service', () => {
     ]);
   });
 
+  it('gives up on a component whose start hangs, naming it, after the start timeout', async () => {
+    const journal: Journal = [];
+    const sinks = new Map<string, CollectingConsumer>();
+    const hanging: ProcessorFactory<{ tag: string }> = {
+      ...tagFactory(journal),
+      create(settings, config, next) {
+        const inner = tagFactory(journal).create(settings, config, next);
+        return {
+          ...inner,
+          start: () => new Promise<void>(() => undefined),
+          consume: (b) => inner.consume(b),
+        };
+      },
+    };
+    const registry = createRegistry([receiverFactory(journal), hanging, sinkFactory(journal, sinks)]);
+    const graph = validateServiceConfig(
+      {
+        receivers: { numbers: null },
+        processors: { tag: null },
+        exporters: { sink: null },
+        pipelines: { logs: { receivers: ['numbers'], processors: ['tag'], exporters: ['sink'] } },
+      },
+      registry,
+    );
+    if (!graph.ok) throw new Error('invalid');
+    const service = new Service(graph.config, createTestHost(), { startTimeoutMs: 100 });
+    const started = Date.now();
+    await expect(service.start()).rejects.toThrow(
+      'processors/tag@logs failed to start: did not start within 100 ms',
+    );
+    expect(Date.now() - started).toBeLessThan(5_000);
+    expect(service.state).toBe('failed');
+  });
+
+  it('reports not ready while a component says it cannot work, with its reason', async () => {
+    const journal: Journal = [];
+    const sinks = new Map<string, CollectingConsumer>();
+    let reason: string | undefined = 'exporters/sink: HTTP 403 from the backend';
+    const base = sinkFactory(journal, sinks);
+    const reporting: typeof base = {
+      ...base,
+      create(settings, config, next) {
+        const inner = base.create(settings, config, next);
+        return {
+          start: (h) => inner.start(h),
+          shutdown: () => inner.shutdown(),
+          consume: (b) => inner.consume(b),
+          notReadyReason: () => reason,
+        };
+      },
+    };
+    const registry = createRegistry([receiverFactory(journal), reporting]);
+    const graph = validateServiceConfig(
+      {
+        receivers: { numbers: null },
+        exporters: { sink: null },
+        pipelines: { logs: { receivers: ['numbers'], exporters: ['sink'] } },
+      },
+      registry,
+    );
+    if (!graph.ok) throw new Error('invalid');
+    const service = new Service(graph.config, createTestHost());
+    await service.start();
+    expect(service.ready).toBe(false);
+    expect(service.notReady()).toEqual(['exporters/sink: HTTP 403 from the backend']);
+    reason = undefined;
+    expect(service.ready).toBe(true);
+    await service.shutdown();
+  });
+
   it('shuts down twice and without having started', async () => {
     const { service } = setup({
       receivers: { numbers: null },

@@ -2,16 +2,17 @@
 // OTLP protobuf on stdout, without any backend. Rejected lines go to --errors with their reasons.
 import { once } from 'node:events';
 import { createReadStream, createWriteStream, statSync } from 'node:fs';
-import type { Writable } from 'node:stream';
+import { Writable } from 'node:stream';
 import { parseArgs } from 'node:util';
 import { BODY_MODES, PROFILES, createMapper, encodeLogsJson, encodeLogsProto } from '@logpush-otel/otlp';
 import type { MappingOptions } from '@logpush-otel/otlp';
 import { parseBatches } from '@logpush-otel/parser';
-import type { ParseError, ParseSummary } from '@logpush-otel/parser';
+import type { ParseError, ParseOptions, ParseSummary } from '@logpush-otel/parser';
 import type { ConfigIssue, LogEntry } from '@logpush-otel/pipeline';
 import { getDataset } from '@logpush-otel/schema';
 import { parseKeyValueList } from '../config/otel-env.ts';
 import { logEntryOf } from '../log-entry.ts';
+import { startProgressBar } from '../service/progress.ts';
 
 /** One line for `logpush-otel --help`. */
 export const summary = 'Convert Logpush files to OTLP/JSON or OTLP protobuf on stdout';
@@ -29,8 +30,13 @@ docs/mapping.md). With no FILE, or when FILE is -, reads standard input.
 
 Options:
   --dataset auto|<id>     Logpush dataset of the input: a dataset id (http_requests, firewall_events,
-                          spectrum_events, gateway_dns, ...) or alias (Cloudflare.HttpRequest). Default auto: detect
-                          it from the first record's fields (per file).
+                          spectrum_events, gateway_dns, ...) or alias (Cloudflare.HttpRequest); applies to CSV too.
+                          Default auto: detect it from the first record's fields, and again for a record whose
+                          fields do not fit (files mixing datasets, such as dead-letter replays).
+  --field-names A,B,...   CSV column names, as the Logpush job's field_names: Logpush writes CSV without a header
+                          line unless the job adds one. Without it, a CSV first line is taken as the header only
+                          when it names Logpush fields; otherwise the file is refused.
+  --max-line-bytes N      Longest line read, in bytes (default 1048576); longer lines are rejected.
   --format otlp-json|otlp-proto
                           Output format. Default otlp-json.
   --body summary|original|map
@@ -45,7 +51,9 @@ Options:
   --service-name NAME     Resource service.name (default: OTEL_SERVICE_NAME, else cloudflare).
   --errors FILE           Write rejected lines to FILE (default: standard error), one JSON object per line:
                           {"source","line","offset","code","reason","field"?,"raw"}. A new FILE is
-                          created readable by its owner only (0600).
+                          created readable by its owner only (0600). On standard error, a file none of whose
+                          lines could be read (binary, another format, CSV without field names) gets one line
+                          instead: FILE: not Logpush text: <first reason> (N lines rejected).
   -h, --help              Show this help.
 
 Environment:
@@ -53,7 +61,10 @@ Environment:
   OTEL_RESOURCE_ATTRIBUTES  extra resource attributes, key1=value1,key2=value2 (percent-decoded, read as the run
                             command reads it: a member without a key is a usage error)
 
-A summary (files, lines, records converted, lines rejected, requests written) is printed on standard error.
+A summary (files, lines, records converted, lines rejected, requests written, lines with invalid UTF-8) is
+printed on standard error; while converting files, a progress bar (bytes, percent, records/s, ETA) shows there
+when it is a terminal. Bytes that are not UTF-8 are read as U+FFFD and the line is kept. A record without
+an event time is kept with its observed time and cloudflare.time_missing=true, as in the sidecar.
 
 Exit status:
   0  every line converted
@@ -101,6 +112,8 @@ interface Options {
   batchSize: number;
   errors: string | undefined;
   mapping: MappingOptions;
+  fieldNames: string[] | undefined;
+  maxLineBytes: number | undefined;
 }
 
 function parseOptions(argv: readonly string[]): Options {
@@ -119,6 +132,8 @@ function parseOptions(argv: readonly string[]): Options {
         'attribute-limit': { type: 'string' },
         'service-name': { type: 'string' },
         errors: { type: 'string' },
+        'field-names': { type: 'string' },
+        'max-line-bytes': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
     });
@@ -150,6 +165,14 @@ function parseOptions(argv: readonly string[]): Options {
   const serviceName = v['service-name'] ?? process.env.OTEL_SERVICE_NAME;
   if (serviceName !== undefined && serviceName !== '') mapping.serviceName = serviceName;
   if (v.errors === '') throw new UsageError('--errors needs a file name');
+  let fieldNames: string[] | undefined;
+  if (v['field-names'] !== undefined) {
+    fieldNames = v['field-names'].split(',').map((n) => n.trim());
+    if (fieldNames.some((n) => n === ''))
+      throw new UsageError(
+        `--field-names must be a comma-separated list of names; got '${v['field-names']}'`,
+      );
+  }
   return {
     files: parsed.positionals.length === 0 ? ['-'] : parsed.positionals,
     dataset,
@@ -157,6 +180,8 @@ function parseOptions(argv: readonly string[]): Options {
     batchSize: positiveInt('batch-size', v['batch-size'], 1000) ?? 1000,
     errors: v.errors,
     mapping,
+    fieldNames,
+    maxLineBytes: positiveInt('max-line-bytes', v['max-line-bytes'], undefined),
   };
 }
 
@@ -177,6 +202,60 @@ function varint(n: number): Uint8Array {
 
 function nowUnixNano(): bigint {
   return BigInt(Math.round((performance.timeOrigin + performance.now()) * 1000)) * 1000n;
+}
+
+/** Most rejections of one file held back (on standard error) until the file is known to hold Logpush text. */
+const HELD_REJECTIONS = 100;
+
+/**
+ * The rejections of one input file. With rejections going to a file (--errors), each is written at once. On
+ * standard error, they are held while the file has not given a single record: a file none of whose lines can be
+ * read (binary, another format, CSV without field names) then gets one line from {@link finish} instead of one
+ * per line of garbage.
+ */
+class RejectionReport {
+  readonly #source: string;
+  readonly #out: Writable;
+  readonly #hold: boolean;
+  #held: string[] = [];
+  #count = 0;
+  #first: ParseError | undefined;
+  #anyRecord = false;
+
+  constructor(source: string, out: Writable, hold: boolean) {
+    this.#source = source;
+    this.#out = out;
+    this.#hold = hold;
+  }
+
+  async rejected(error: ParseError): Promise<void> {
+    this.#count++;
+    this.#first ??= error;
+    const line = rejection(error);
+    if (!this.#hold || this.#anyRecord) await write(this.#out, line);
+    else if (this.#held.length < HELD_REJECTIONS) this.#held.push(line);
+  }
+
+  /** A record was read: the file is Logpush text, so what was held is written. */
+  async accepted(): Promise<void> {
+    if (this.#anyRecord) return;
+    this.#anyRecord = true;
+    for (const line of this.#held) await write(this.#out, line);
+    const hidden = this.#count - this.#held.length;
+    if (hidden > 0)
+      await write(this.#out, `(${hidden} more rejected lines of ${this.#source} before its first record)\n`);
+    this.#held = [];
+  }
+
+  /** The one line for a file of which no line could be read, or undefined. */
+  finish(): string | undefined {
+    if (this.#anyRecord || this.#first === undefined) return undefined;
+    const e = this.#first;
+    return (
+      `${this.#source}: not Logpush text: ${e.reason} (first at line ${e.line}; ` +
+      `${this.#count} line${this.#count === 1 ? '' : 's'} rejected, none read)`
+    );
+  }
 }
 
 function rejection(error: ParseError): string {
@@ -220,8 +299,26 @@ export async function run(argv: readonly string[]): Promise<number> {
   }
 
   const out = process.stdout;
+  // On a terminal, a progress bar over the input files' bytes; messages for stderr are printed above it.
+  let totalBytes = 0;
+  if (!options.files.includes('-')) for (const f of options.files) totalBytes += statSync(f).size;
+  const bar = startProgressBar(totalBytes);
+  let bytesRead = 0;
+  const toStderr = (text: string): void => {
+    if (bar === undefined) process.stderr.write(text);
+    else bar.log(text);
+  };
   const errorsStream: Writable =
-    options.errors === undefined ? process.stderr : createWriteStream(options.errors, { mode: 0o600 });
+    options.errors !== undefined
+      ? createWriteStream(options.errors, { mode: 0o600 })
+      : bar === undefined
+        ? process.stderr
+        : new Writable({
+            write(chunk: Buffer | string, _encoding, done) {
+              toStderr(chunk.toString());
+              done();
+            },
+          });
   let outputFailed: Error | undefined;
   const onOutputError = (error: Error): void => {
     outputFailed ??= error;
@@ -235,6 +332,7 @@ export async function run(argv: readonly string[]): Promise<number> {
   let converted = 0;
   let rejected = 0;
   let lines = 0;
+  let invalidUtf8 = 0;
   const flush = async (): Promise<void> => {
     if (pending.length === 0) return;
     if (options.format === 'otlp-json') {
@@ -252,27 +350,37 @@ export async function run(argv: readonly string[]): Promise<number> {
     for (const file of options.files) {
       const source = file === '-' ? 'stdin' : file;
       const input = file === '-' ? process.stdin : createReadStream(file);
-      const batches = parseBatches(input, { source, dataset: options.dataset });
+      if (bar !== undefined) input.on('data', (chunk: Buffer | string) => (bytesRead += chunk.length));
+      const parseOptions: ParseOptions = { source, dataset: options.dataset };
+      if (options.fieldNames !== undefined) parseOptions.fieldNames = options.fieldNames;
+      if (options.maxLineBytes !== undefined) parseOptions.maxLineBytes = options.maxLineBytes;
+      const batches = parseBatches(input, parseOptions);
+      const report = new RejectionReport(source, errorsStream, options.errors === undefined);
       let result = await batches.next();
       while (result.done !== true) {
         const observed = nowUnixNano();
         for (const r of result.value) {
           if (!r.ok) {
             rejected++;
-            await write(errorsStream, rejection(r.error));
+            await report.rejected(r.error);
             continue;
           }
+          await report.accepted();
           const entry = logEntryOf(r, source, observed);
           map(entry);
           pending.push(entry);
           converted++;
           if (pending.length >= options.batchSize) await flush();
         }
+        bar?.update(bytesRead, converted);
         if (outputFailed !== undefined) throw outputFailed;
         result = await batches.next();
       }
       const fileSummary: ParseSummary = result.value;
       lines += fileSummary.lines;
+      invalidUtf8 += fileSummary.invalidUtf8Lines;
+      const unreadable = report.finish();
+      if (unreadable !== undefined) toStderr(`logpush-otel convert: ${unreadable}\n`);
     }
     await flush();
   } catch (error) {
@@ -281,6 +389,7 @@ export async function run(argv: readonly string[]): Promise<number> {
     process.stderr.write(`logpush-otel convert: ${e.message}\n`);
     return 1;
   } finally {
+    bar?.stop();
     if (options.errors !== undefined) {
       errorsStream.end();
       await once(errorsStream, 'close').catch(() => undefined);
@@ -292,7 +401,8 @@ export async function run(argv: readonly string[]): Promise<number> {
   }
   process.stderr.write(
     `logpush-otel convert: ${options.files.length} input${options.files.length === 1 ? '' : 's'}, ${lines} lines, ` +
-      `${converted} records converted, ${rejected} rejected, ${requests} ${options.format} request${requests === 1 ? '' : 's'} written\n`,
+      `${converted} records converted, ${rejected} rejected, ${requests} ${options.format} request${requests === 1 ? '' : 's'} written` +
+      `${invalidUtf8 > 0 ? `, ${invalidUtf8} line${invalidUtf8 === 1 ? '' : 's'} with invalid UTF-8 (read as U+FFFD)` : ''}\n`,
   );
   return rejected > 0 ? 3 : 0;
 }

@@ -4,6 +4,8 @@ import { parseArgs } from 'node:util';
 import { Service } from '@logpush-otel/pipeline';
 import type { Host } from '@logpush-otel/pipeline';
 import { formatIssues, loadConfig, parseListenAddress, redactText } from '../config/index.ts';
+import type { SidecarConfig } from '../config/index.ts';
+import { preflight } from '../config/preflight.ts';
 import { FileDeadLetterStore } from '../dead-letter.ts';
 import { deadLetterTransform, logPrivacyScrub } from '../dead-letter-privacy.ts';
 import { createSidecarRegistry } from '../registry.ts';
@@ -14,6 +16,10 @@ import { createJsonLogger } from '../service/logger.ts';
 import { RECEIVER_METRICS, SERVICE_METRICS } from '../service/metric-names.ts';
 import { PrometheusMetrics } from '../service/metrics.ts';
 import { configurePrivateFiles } from '../storage/private-files.ts';
+import { readyGauge } from '../service/metrics-table.ts';
+import { registerProcessMetrics } from '../service/process-metrics.ts';
+import { inputBytes, sinkAbove, startProgressBar } from '../service/progress.ts';
+import type { ProgressBar } from '../service/progress.ts';
 
 export const summary = 'run the pipelines of a configuration file (tail Logpush files, export over OTLP)';
 
@@ -29,8 +35,9 @@ Options:
       --once          read what exists, wait until all of it is acknowledged, then exit (backfills)
   -h, --help          show this help
 
-Signals: SIGTERM or SIGINT stops reading, drains the batches in flight, saves checkpoints and exits 0;
-a second signal exits at once with 1.
+Signals: SIGTERM or SIGINT stops reading and gives the batches in flight service.shutdown_timeout (default
+10s) to be acknowledged; then retries are abandoned (those records are read again on the next start), the
+acknowledged positions are saved and the process exits 0. A second signal exits at once with 1.
 
 Exit codes: 0 done, 1 failure (a component failed to start or stop), 2 invalid configuration or usage,
 3 (--once) finished, but some input was rejected and written to the dead-letter directory.
@@ -85,6 +92,7 @@ export async function run(argv: readonly string[]): Promise<number> {
     return 2;
   }
   const metrics = new PrometheusMetrics();
+  registerProcessMetrics(metrics);
   const registry = instrumentExporters(createSidecarRegistry(), metrics);
   const loaded = await loadConfig(options.config, { registry });
   if (!loaded.ok) {
@@ -96,7 +104,21 @@ export async function run(argv: readonly string[]): Promise<number> {
     return 2;
   }
   const config = loaded.config;
-  const logger = createJsonLogger(config.telemetry.logLevel, process.stderr, logPrivacyScrub(config.graph));
+  const problems = await preflight(config, { databases: false });
+  if (problems.length > 0) {
+    const n = problems.length;
+    process.stderr.write(
+      `logpush-otel run: ${options.config} cannot run on this machine (${n} problem${n === 1 ? '' : 's'}):\n` +
+        `${formatIssues(problems).replace(/^/gm, '  ')}\n`,
+    );
+    return 2;
+  }
+  let bar: ProgressBar | undefined;
+  const logger = createJsonLogger(
+    config.telemetry.logLevel,
+    sinkAbove(() => bar),
+    logPrivacyScrub(config.graph),
+  );
   for (const note of config.notes) logger.info(note);
 
   const modes = { fileMode: config.storage.fileMode, dirMode: config.storage.dirMode };
@@ -107,12 +129,12 @@ export async function run(argv: readonly string[]): Promise<number> {
   });
   const deadLetters = countingDeadLetters(store, metrics);
   const host: Host = { logger, metrics, deadLetters };
-  const readyGauge = metrics.gauge(SERVICE_METRICS.ready, 'Whether every component started (1) or not (0).');
-  readyGauge.set(0);
+  const ready = readyGauge(metrics);
+  ready.set(0);
 
   let service: Service;
   try {
-    service = new Service(config.graph, host);
+    service = new Service(config.graph, host, { startTimeoutMs: config.startTimeoutMs });
   } catch (error) {
     logger.error('could not create the components', { error });
     await store.close();
@@ -127,8 +149,8 @@ export async function run(argv: readonly string[]): Promise<number> {
       if (address === undefined) throw new Error(`invalid address ${config.telemetry.address}`);
       server = await startTelemetryServer(address.host, address.port, {
         healthy: () => healthy,
-        // Components may report not ready on their own (logpush_http while its spool is over its bound).
-        ready: () => service.ready && service.components.every((c) => componentReady(c.component)),
+        ready: () => service.ready,
+        notReadyReasons: () => service.notReady(),
         metrics: async () => ({ contentType: metrics.contentType, body: redactText(await metrics.text()) }),
       });
     } catch (error) {
@@ -146,7 +168,10 @@ export async function run(argv: readonly string[]): Promise<number> {
   const onSignal = (signal: NodeJS.Signals): void => {
     signals++;
     if (signals === 1) {
-      logger.info('stopping: draining in-flight batches and saving checkpoints', { signal });
+      logger.info('stopping: draining in-flight batches and saving checkpoints', {
+        signal,
+        shutdownTimeoutMs: config.shutdownTimeoutMs,
+      });
       stopRequested(signal);
     } else {
       logger.error('second signal: exiting without draining', { signal });
@@ -156,11 +181,10 @@ export async function run(argv: readonly string[]): Promise<number> {
   process.on('SIGTERM', onSignal);
   process.on('SIGINT', onSignal);
 
-  const progress = process.stderr.isTTY ? startProgress(metrics) : undefined;
   let code = 0;
   try {
     await service.start();
-    readyGauge.set(1);
+    ready.set(1);
     logger.info('started', {
       pipelines: config.graph.pipelines.map((p) => p.name),
       components: service.components.map((c) => c.name),
@@ -168,6 +192,7 @@ export async function run(argv: readonly string[]): Promise<number> {
       once: options.once,
     });
     if (options.once) {
+      const progress = await startOnceProgress(config, metrics, (b) => (bar = b));
       const outcome = await Promise.race([
         service.drained().then(
           () => 'drained' as const,
@@ -175,6 +200,8 @@ export async function run(argv: readonly string[]): Promise<number> {
         ),
         stopped.then(() => 'signal' as const),
       ]);
+      progress?.stop();
+      bar = undefined;
       if (outcome === 'drained') logger.info('everything present was read and acknowledged; stopping');
       else if (outcome !== 'signal') {
         logger.error('could not finish reading', { error: outcome });
@@ -189,14 +216,25 @@ export async function run(argv: readonly string[]): Promise<number> {
     healthy = false;
     code = 1;
   }
-  readyGauge.set(0);
+  ready.set(0);
+  // Batches in flight get shutdown_timeout to be acknowledged; then the exporters abandon their retries (the
+  // receivers keep only acknowledged positions, so those records are read again on the next start).
+  const grace = setTimeout(() => {
+    logger.warn('shutdown_timeout passed: abandoning retries; unacknowledged records will be read again', {
+      shutdownTimeoutMs: config.shutdownTimeoutMs,
+    });
+    for (const c of service.byKind('exporter')) void c.component.shutdown().catch(() => undefined);
+  }, config.shutdownTimeoutMs);
   try {
     await service.shutdown();
   } catch (error) {
     logger.error('some components did not stop cleanly', { error });
     code = 1;
+  } finally {
+    clearTimeout(grace);
   }
-  progress?.stop();
+  bar?.stop();
+  bar = undefined;
   await store
     .close()
     .catch((error: unknown) => logger.error('could not close the dead-letter store', { error }));
@@ -221,31 +259,38 @@ export async function run(argv: readonly string[]): Promise<number> {
   return code;
 }
 
-/** A component's own readiness, when it reports one (`ready(): boolean`); true otherwise. */
-function componentReady(component: object): boolean {
-  const ready = (component as { ready?: unknown }).ready;
-  return typeof ready !== 'function' || (ready as () => unknown).call(component) === true;
-}
-
-/** A one-line progress display on a terminal: records read, acknowledged, dead-lettered. */
-function startProgress(metrics: PrometheusMetrics): { stop(): void } {
-  const started = Date.now();
+/**
+ * On a terminal, a progress bar for `--once`: the decompressed bytes of the files the receivers select, against
+ * the bytes read, with records per second and ETA. `attach` receives the bar (the logger prints above it).
+ */
+async function startOnceProgress(
+  config: SidecarConfig,
+  metrics: PrometheusMetrics,
+  attach: (bar: ProgressBar) => void,
+): Promise<{ stop(): void } | undefined> {
+  if (process.stderr.isTTY !== true) return undefined;
+  let total = 0;
+  for (const [id, spec] of config.graph.receivers) {
+    if (id !== 'logpush_file' && !id.startsWith('logpush_file/')) continue;
+    const c = spec.config as { directory: string; include: string[]; exclude: string[] };
+    total += await inputBytes(c.directory, c.include, c.exclude);
+  }
+  const bar = startProgressBar(total);
+  if (bar === undefined) return undefined;
+  attach(bar);
   const draw = async (): Promise<void> => {
-    const [read, acked, dead] = await Promise.all([
+    const [bytes, records] = await Promise.all([
+      sumOf(metrics, RECEIVER_METRICS.bytesRead),
       sumOf(metrics, RECEIVER_METRICS.recordsRead),
-      sumOf(metrics, SERVICE_METRICS.acknowledgedRecords),
-      sumOf(metrics, SERVICE_METRICS.deadLetteredRecords),
     ]);
-    const seconds = Math.max(1, (Date.now() - started) / 1000);
-    const rate = Math.round(acked / seconds);
-    process.stderr.write(`\r\x1b[Kread ${read}  acknowledged ${acked}  dead-lettered ${dead}  (${rate}/s)`);
+    bar.update(bytes, records);
   };
-  const timer = setInterval(() => void draw().catch(() => undefined), 1000);
+  const timer = setInterval(() => void draw().catch(() => undefined), 250);
   timer.unref();
   return {
     stop() {
       clearInterval(timer);
-      process.stderr.write('\r\x1b[K');
+      bar.stop();
     },
   };
 }

@@ -5,6 +5,7 @@ import { dirname, isAbsolute, resolve } from 'node:path';
 import { LineCounter, parseDocument } from 'yaml';
 import {
   ConfigReader,
+  DEFAULT_START_TIMEOUT_MS,
   describeValue,
   formatIssue,
   isPlainObject,
@@ -55,6 +56,13 @@ export interface SidecarConfig {
   readonly graph: ServiceGraph;
   readonly telemetry: TelemetryConfig;
   readonly storage: StorageConfig;
+  /**
+   * `service.shutdown_timeout` (default 10 s): on SIGTERM/SIGINT, how long batches in flight get to be
+   * acknowledged before retries are abandoned (their records are read again on the next start).
+   */
+  readonly shutdownTimeoutMs: number;
+  /** `service.start_timeout` (default 30 s): how long one component may take to start. */
+  readonly startTimeoutMs: number;
   /** Things worth telling the user that are not errors (unset variables, disabled or unused components). */
   readonly notes: readonly string[];
 }
@@ -71,10 +79,12 @@ export interface LoadOptions {
 /** Keys holding file-system paths, per component type: relative values resolve against the config file. */
 const PATH_KEYS: Readonly<Record<string, Readonly<Record<string, readonly string[]>>>> = {
   receivers: { logpush_file: ['directory', 'checkpoint_dir'], logpush_http: ['spool_dir', 'checkpoint_dir'] },
-  exporters: { file: ['path'] },
-  processors: { geoip: ['database', 'city_database', 'asn_database'], colo: ['file'] },
+  exporters: { file: ['path'], otlp: ['tls.ca_file', 'tls.cert_file', 'tls.key_file'] },
+  processors: { geoip: ['databases'], colo: ['file'] },
 };
 
+/** Default of `service.shutdown_timeout`, milliseconds. */
+export const DEFAULT_SHUTDOWN_TIMEOUT_MS = 10_000;
 /** The processor every pipeline has (exporters need entries mapped to LogRecords); the service places it. */
 export const MAPPING_PROCESSOR = 'cloudflare';
 
@@ -178,9 +188,17 @@ function resolvePaths(doc: Record<string, unknown>, baseDir: string): void {
     for (const [id, section] of Object.entries(group)) {
       const keys = byType[typeOf(id)];
       if (keys === undefined || !isPlainObject(section)) continue;
-      for (const key of keys) {
-        const v = section[key];
-        if (typeof v === 'string' && v !== '' && !isAbsolute(v)) section[key] = resolve(baseDir, v);
+      for (const path of keys) {
+        // `tls.ca_file`: a key of a nested mapping
+        const parts = path.split('.');
+        const key = parts.pop() ?? path;
+        let holder: unknown = section;
+        for (const p of parts) holder = isPlainObject(holder) ? holder[p] : undefined;
+        if (!isPlainObject(holder)) continue;
+        const v = holder[key];
+        const abs = (p: unknown): unknown =>
+          typeof p === 'string' && p !== '' && !isAbsolute(p) ? resolve(baseDir, p) : p;
+        holder[key] = Array.isArray(v) ? v.map(abs) : abs(v);
       }
     }
   }
@@ -233,6 +251,8 @@ export interface TopLevel {
   readonly pipelines: unknown;
   readonly telemetry: TelemetryConfig;
   readonly storage: StorageConfig;
+  readonly shutdownTimeoutMs: number;
+  readonly startTimeoutMs: number;
 }
 
 /** Reads the top-level keys of `doc`: the component sections as they are, `service` and `storage` checked. */
@@ -243,9 +263,21 @@ export function readTopLevel(doc: unknown, baseDir: string): TopLevel {
   const exporters = reader.raw('exporters');
   const service = reader.section('service');
   const pipelines = service.raw('pipelines');
+  const shutdownTimeoutMs = service.duration('shutdown_timeout', DEFAULT_SHUTDOWN_TIMEOUT_MS);
+  const startTimeoutMs = service.duration('start_timeout', DEFAULT_START_TIMEOUT_MS);
   const telemetry = readTelemetry(service.section('telemetry'));
   const storage = readStorage(reader.section('storage'), baseDir);
-  return { reader, receivers, processors, exporters, pipelines, telemetry, storage };
+  return {
+    reader,
+    receivers,
+    processors,
+    exporters,
+    pipelines,
+    telemetry,
+    storage,
+    shutdownTimeoutMs,
+    startTimeoutMs,
+  };
 }
 
 /**
@@ -296,7 +328,7 @@ export function parseConfig(
 
   const top = readTopLevel(doc, baseDir);
   issues.push(...top.reader.allIssues());
-  const { telemetry, storage, pipelines } = top;
+  const { telemetry, storage, pipelines, shutdownTimeoutMs, startTimeoutMs } = top;
 
   applyEnabled(doc, env, issues, notes);
   ensureMapping(doc, options.registry, notes);
@@ -340,7 +372,10 @@ export function parseConfig(
     return { ok: false, issues: located.map((x) => x.issue) };
   }
   for (const unused of validated.config.unused) notes.push(`${unused} is configured but used by no pipeline`);
-  return { ok: true, config: { source, graph: validated.config, telemetry, storage, notes } };
+  return {
+    ok: true,
+    config: { source, graph: validated.config, telemetry, storage, shutdownTimeoutMs, startTimeoutMs, notes },
+  };
 }
 
 /** Reads, parses and validates the configuration file at `file`. A file that cannot be read is one issue. */

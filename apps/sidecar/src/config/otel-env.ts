@@ -1,8 +1,10 @@
 // The standard OpenTelemetry SDK environment variables, applied to the configuration document before validation.
 // Precedence: a key set in the config file wins; otherwise the environment variable; otherwise the default.
+import { resolve } from 'node:path';
 import { isPlainObject } from '@logpush-otel/pipeline';
 import type { ConfigIssue } from '@logpush-otel/pipeline';
 import type { Env } from './env.ts';
+import { proxyFromEnv } from '../exporters/otlp/transport.ts';
 
 /** The variables read, for documentation and `validate` output. */
 export const OTEL_ENV_VARS = [
@@ -16,6 +18,17 @@ export const OTEL_ENV_VARS = [
   'OTEL_EXPORTER_OTLP_LOGS_COMPRESSION',
   'OTEL_EXPORTER_OTLP_TIMEOUT',
   'OTEL_EXPORTER_OTLP_LOGS_TIMEOUT',
+  'OTEL_EXPORTER_OTLP_CERTIFICATE',
+  'OTEL_EXPORTER_OTLP_LOGS_CERTIFICATE',
+  'OTEL_EXPORTER_OTLP_CLIENT_CERTIFICATE',
+  'OTEL_EXPORTER_OTLP_LOGS_CLIENT_CERTIFICATE',
+  'OTEL_EXPORTER_OTLP_CLIENT_KEY',
+  'OTEL_EXPORTER_OTLP_LOGS_CLIENT_KEY',
+  'OTEL_EXPORTER_OTLP_INSECURE',
+  'OTEL_EXPORTER_OTLP_LOGS_INSECURE',
+  'HTTPS_PROXY',
+  'HTTP_PROXY',
+  'NO_PROXY',
   'OTEL_SERVICE_NAME',
   'OTEL_RESOURCE_ATTRIBUTES',
 ] as const;
@@ -85,6 +98,55 @@ function underOwn(defaults: Record<string, string>, own: unknown): unknown {
 }
 
 /**
+ * OTEL_EXPORTER_OTLP_CERTIFICATE / _CLIENT_CERTIFICATE / _CLIENT_KEY (paths, relative to the working directory)
+ * and _INSECURE fill the section's `tls` keys it leaves unset; HTTPS_PROXY / HTTP_PROXY / NO_PROXY fill
+ * `proxy_url` for the section's endpoint.
+ */
+function applyTlsAndProxy(
+  section: Record<string, unknown>,
+  env: Env,
+  pick: (suffix: string) => { name: string; value: string } | undefined,
+  issues: ConfigIssue[],
+): void {
+  const own = section['tls'];
+  if (own === undefined || own === null || isPlainObject(own)) {
+    const tls: Record<string, unknown> = { ...(isPlainObject(own) ? own : {}) };
+    const files = [
+      ['CERTIFICATE', 'ca_file'],
+      ['CLIENT_CERTIFICATE', 'cert_file'],
+      ['CLIENT_KEY', 'key_file'],
+    ] as const;
+    for (const [suffix, key] of files) {
+      const v = pick(suffix);
+      if (v !== undefined && unset(tls, key)) tls[key] = resolve(v.value);
+    }
+    const insecure = pick('INSECURE');
+    if (insecure !== undefined && unset(tls, 'insecure')) {
+      const value = insecure.value.toLowerCase();
+      if (value === 'true' || value === 'false') tls['insecure'] = value === 'true';
+      else
+        issues.push({
+          path: insecure.name,
+          message: `expected true or false, got ${JSON.stringify(insecure.value)}`,
+        });
+    }
+    if (Object.keys(tls).length > 0) section['tls'] = tls;
+  }
+  if (!unset(section, 'proxy_url')) return;
+  const target = [section['logs_endpoint'], section['endpoint']].find(
+    (v) => typeof v === 'string' && v !== '',
+  );
+  let url: URL;
+  try {
+    url = new URL(target as string);
+  } catch {
+    return; // the endpoint itself is reported by validation
+  }
+  const proxy = proxyFromEnv(url, env);
+  if (proxy !== undefined) section['proxy_url'] = proxy;
+}
+
+/**
  * Applies the OTLP exporter variables to every `otlp` exporter section and OTEL_SERVICE_NAME /
  * OTEL_RESOURCE_ATTRIBUTES to every `cloudflare` processor section of `doc` (in place), only where the section
  * does not set the key itself. `_LOGS_` variants win over the generic ones. Headers and resource attributes merge
@@ -151,6 +213,7 @@ export function applyOtelEnv(doc: Record<string, unknown>, env: Env): ConfigIssu
       if (compression !== undefined && unset(section, 'compression'))
         section['compression'] = compression.value;
       if (timeout !== undefined && unset(section, 'timeout')) section['timeout'] = `${timeout.value}ms`;
+      applyTlsAndProxy(section, env, pick, issues);
     }
   }
   const mappers = sectionsOfType(doc, 'processors', 'cloudflare');

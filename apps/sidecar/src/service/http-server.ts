@@ -8,6 +8,8 @@ export interface TelemetrySource {
   healthy(): boolean;
   /** Whether every component started and the sidecar is not stopping. */
   ready(): boolean;
+  /** Why it is not ready (shown in the /readyz body), when known. */
+  notReadyReasons?(): string[];
   /** The Prometheus exposition text and its content type. */
   metrics(): Promise<{ contentType: string; body: string }>;
 }
@@ -37,7 +39,11 @@ export function startTelemetryServer(
     };
     if (req.method !== 'GET' && req.method !== 'HEAD') return reply(405, 'method not allowed\n');
     if (path === '/healthz') return source.healthy() ? reply(200, 'ok\n') : reply(503, 'unhealthy\n');
-    if (path === '/readyz') return source.ready() ? reply(200, 'ready\n') : reply(503, 'not ready\n');
+    if (path === '/readyz') {
+      if (source.ready()) return reply(200, 'ready\n');
+      const reasons = source.notReadyReasons?.() ?? [];
+      return reply(503, `not ready\n${reasons.map((r) => `${r}\n`).join('')}`);
+    }
     if (path === '/metrics') {
       source.metrics().then(
         (m) => reply(200, m.body, m.contentType),

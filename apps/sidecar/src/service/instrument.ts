@@ -1,16 +1,21 @@
 // Measurements the service takes around components, so every exporter is measured the same way.
 import type {
   ComponentRegistry,
+  Consumer,
   DeadLetterStore,
   Exporter,
   ExporterFactory,
   MappedBatch,
+  ReceiverFactory,
+  ReportsReadiness,
 } from '@logpush-otel/pipeline';
+import { reportsReadiness } from '@logpush-otel/pipeline';
 import { SERVICE_METRICS } from './metric-names.ts';
 import type { PrometheusMetrics } from './metrics.ts';
 
 /**
- * Returns `registry` with every exporter wrapped: batches in flight, time to resolve, records acknowledged and
+ * Returns `registry` with every receiver's consumer counted (its batches in flight) and every exporter wrapped:
+ * its queue (batches in it) and capacity, time to resolve, records acknowledged and
  * rejected, and the newest acknowledged event time (from which `logpush_otel_ingestion_lag_seconds` is computed
  * at scrape time). The wrapped exporter behaves exactly like the original.
  */
@@ -20,9 +25,19 @@ export function instrumentExporters(
   now: () => number = Date.now,
 ): ComponentRegistry {
   const label = ['exporter'];
+  const queueSize = metrics.gauge(
+    SERVICE_METRICS.exporterQueueSize,
+    'Batches handed to the exporter and not yet settled (acknowledged, dead-lettered or rejected).',
+    label,
+  );
+  const queueCapacity = metrics.gauge(
+    SERVICE_METRICS.exporterQueueCapacity,
+    'Requests the exporter sends at once (its concurrency); more batches wait upstream, bounded by the receivers.',
+    label,
+  );
   const inFlight = metrics.gauge(
     SERVICE_METRICS.batchesInFlight,
-    'Batches handed to a component and not yet settled.',
+    'Batches a receiver or processor handed on and not yet settled.',
     ['component'],
   );
   const latency = metrics.histogram(
@@ -66,13 +81,16 @@ export function instrumentExporters(
     create(settings, config, next) {
       const exporter = factory.create(settings, config, next);
       const labels = { exporter: settings.id };
-      const component = { component: `exporters/${settings.id}` };
-      const wrapped: Exporter = {
+      const concurrency = (config as { concurrency?: unknown }).concurrency;
+      queueCapacity.set(typeof concurrency === 'number' ? concurrency : 1, labels);
+      queueSize.set(0, labels);
+      const wrapped: Exporter & ReportsReadiness = {
         start: (host) => exporter.start(host),
         shutdown: () => exporter.shutdown(),
+        notReadyReason: () => (reportsReadiness(exporter) ? exporter.notReadyReason() : undefined),
         async consume(batch: MappedBatch) {
           const started = performance.now();
-          inFlight.inc(1, component);
+          queueSize.inc(1, labels);
           try {
             await exporter.consume(batch);
             acked.inc(batch.entries.length, labels);
@@ -86,7 +104,7 @@ export function instrumentExporters(
             rejected.inc(batch.entries.length, labels);
             throw error;
           } finally {
-            inFlight.dec(1, component);
+            queueSize.dec(1, labels);
             latency.observe((performance.now() - started) / 1000, labels);
           }
         },
@@ -94,8 +112,30 @@ export function instrumentExporters(
       return wrapped;
     },
   });
+  // A receiver's batches in flight: counted on the consumer it hands them to.
+  const wrapReceiver = (factory: ReceiverFactory): ReceiverFactory => ({
+    ...factory,
+    defaultConfig: () => factory.defaultConfig(),
+    validate: (config, path) => factory.validate(config, path),
+    create(settings, config, next) {
+      if (next === undefined) return factory.create(settings, config, next);
+      const component = { component: `receivers/${settings.id}` };
+      inFlight.set(0, component);
+      const counted: Consumer = {
+        async consume(batch) {
+          inFlight.inc(1, component);
+          try {
+            await next.consume(batch);
+          } finally {
+            inFlight.dec(1, component);
+          }
+        },
+      };
+      return factory.create(settings, config, counted);
+    },
+  });
   return {
-    receivers: registry.receivers,
+    receivers: new Map([...registry.receivers].map(([type, f]) => [type, wrapReceiver(f)])),
     processors: registry.processors,
     exporters: new Map([...registry.exporters].map(([type, f]) => [type, wrap(f)])),
   };

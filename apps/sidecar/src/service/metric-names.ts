@@ -16,23 +16,28 @@ export const SERVICE_METRICS = {
   acknowledgedRecords: 'logpush_otel_exporter_acknowledged_records_total',
   /** Counter, label `exporter`: records in batches an exporter rejected (not delivered; the source re-reads). */
   rejectedRecords: 'logpush_otel_exporter_rejected_records_total',
-  /** Gauge, label `component`: batches handed to a processor or exporter and not yet settled. */
+  /** Gauge, label `component`: batches a receiver or processor handed on and not yet settled. */
   batchesInFlight: 'logpush_otel_batches_in_flight',
+  /** Gauge, label `exporter` (Collector name): batches handed to the exporter and not yet settled. */
+  exporterQueueSize: 'otelcol_exporter_queue_size',
+  /** Gauge, label `exporter` (Collector name): requests the exporter sends at once (its `concurrency`). */
+  exporterQueueCapacity: 'otelcol_exporter_queue_capacity',
   /** Counter, label `component`: records written to the dead-letter store, by the component that rejected them. */
   deadLetteredRecords: 'logpush_otel_dead_lettered_records_total',
 } as const;
 
 /** Metrics of the `logpush_file` receiver (label `receiver`), as registered by it. */
 export const RECEIVER_METRICS = {
-  recordsRead: 'logpush_otel_receiver_records_read_total',
+  /** The Collector's name: records read and handed on. */
+  recordsRead: 'otelcol_receiver_accepted_log_records_total',
   bytesRead: 'logpush_otel_receiver_bytes_read_total',
-  recordsRejected: 'logpush_otel_receiver_records_rejected_total',
-  deadLettered: 'logpush_otel_receiver_dead_lettered_total',
+  /** The Collector's name: lines that could not be read as records (they go to the dead-letter store). */
+  recordsRejected: 'otelcol_receiver_refused_log_records_total',
   filesDone: 'logpush_otel_receiver_files_done_total',
   retries: 'logpush_otel_receiver_retries_total',
   openFiles: 'logpush_otel_receiver_open_files',
-  inFlightBatches: 'logpush_otel_receiver_in_flight_batches',
   checkpointAge: 'logpush_otel_receiver_checkpoint_age_seconds',
+  invalidUtf8Lines: 'logpush_otel_receiver_invalid_utf8_lines_total',
 } as const;
 
 /** Metrics of the exporters (label `exporter`), as registered by them. */

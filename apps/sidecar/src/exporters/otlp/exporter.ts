@@ -1,9 +1,12 @@
 // The `otlp` exporter: encodes mapped entries with @logpush-otel/otlp's fast encoders, splits batches by encoded
-// size, sends them with at most `concurrency` requests in flight, retries what the OTLP specification calls
-// retryable (with exponential backoff and jitter, honouring Retry-After), and dead-letters what the backend refuses
-// for good (non-retryable statuses, partial-success rejections). consume() resolves only once every entry is
-// acknowledged by the backend or durably dead-lettered; it rejects when retrying gave up, so the source does not
-// advance and reads the entries again later.
+// size, sends them with at most `concurrency` requests in flight, retries what is retryable (with exponential
+// backoff and jitter, honouring Retry-After), and dead-letters only what the records caused (400 and 422 answers,
+// partial-success rejections, a lone record answered 413; a bigger request answered 413 is split first). An
+// answer that blames the exporter's configuration (401, 403, 407, 404...) pauses it: the batch is kept and
+// retried forever with backoff up to retry_on_failure.misconfigured_max_interval, /readyz reports not ready, one
+// error names the endpoint, the status and the names of the headers sent. consume() resolves only once every
+// entry is acknowledged by the backend or durably dead-lettered; it rejects when retrying gave up, so the source
+// does not advance and reads the entries again later.
 import { readFileSync } from 'node:fs';
 import { decodeExportLogsResponse, encodeLogsJson, encodeLogsProto } from '@logpush-otel/otlp';
 import { deadLetterRaw } from '@logpush-otel/pipeline';
@@ -19,10 +22,14 @@ import type {
   MappedBatch,
 } from '@logpush-otel/pipeline';
 import { backoffDelay } from '../../backoff.ts';
+import type { BackoffPolicy } from '../../backoff.ts';
 import type { OtlpExporterConfig } from './config.ts';
 import { resolveLogsUrl } from './config.ts';
 import { HttpSender } from './http-sender.ts';
+import { redactUrl } from '../../config/redact.ts';
 import type { SendOutcome } from './http-sender.ts';
+import { loadTls } from './transport.ts';
+import type { TlsRequestOptions } from './transport.ts';
 import { EXPORTER_METRICS } from '../metric-names.ts';
 
 const VERSION = (() => {
@@ -35,6 +42,54 @@ const VERSION = (() => {
     return '0.0.0';
   }
 })();
+
+/**
+ * The sender of the exporter `id`: its URL, protocol, headers, compression, TLS files (read and checked now:
+ * throws an Error naming the exporter, the key and the file) and proxy.
+ */
+export function createHttpSender(id: string, config: OtlpExporterConfig): HttpSender {
+  const url = resolveLogsUrl(config);
+  let tls: TlsRequestOptions | undefined;
+  if (url.protocol === 'https:') {
+    try {
+      tls = loadTls(config.tls);
+    } catch (error) {
+      throw new Error(`exporters/${id}: ${(error as Error).message}`, { cause: error });
+    }
+  }
+  return new HttpSender({
+    ...(tls === undefined ? {} : { tls }),
+    proxy: config.proxy_url,
+    url,
+    contentType: config.protocol === 'http/json' ? 'application/json' : 'application/x-protobuf',
+    headers: config.headers,
+    compression: config.compression,
+    compressionLevel: config.compression_level,
+    timeoutMs: config.timeout,
+    maxSockets: config.concurrency,
+    userAgent: `logpush-otel/${VERSION}`,
+  });
+}
+
+/**
+ * Sends one empty export request (no records) with the exporter's settings and says how the backend answered:
+ * `ok` true for a 2xx. For `validate --check-endpoints`.
+ */
+export async function probeEndpoint(
+  id: string,
+  config: OtlpExporterConfig,
+): Promise<{ ok: boolean; message: string }> {
+  const sender = createHttpSender(id, config);
+  try {
+    const body = config.protocol === 'http/json' ? new TextEncoder().encode('{}') : new Uint8Array(0);
+    const outcome = await sender.send(await sender.prepare(body));
+    if (outcome.kind === 'success')
+      return { ok: true, message: `HTTP ${outcome.status} from ${redactUrl(sender.url)}` };
+    return { ok: false, message: outcome.reason };
+  } finally {
+    sender.close();
+  }
+}
 
 /** Raised when an export could not be delivered (retries exhausted or disabled, or shutdown): do not advance. */
 export class ExportFailedError extends Error {
@@ -103,10 +158,15 @@ export class OtlpExporter implements Exporter {
   readonly #sentRecords: Counter;
   readonly #sentBytes: Counter;
   readonly #failedRecords: Counter;
-  readonly #deadLettered: Counter;
+  readonly #enqueueFailed: Counter;
   readonly #retries: Counter;
   readonly #latency: Histogram;
   readonly #inFlight: Gauge;
+  readonly #misconfiguredRefusals: Counter;
+  readonly #pausedGauge: Gauge;
+  /** Why the exporter is paused (the backend refuses its requests for a configuration reason), or undefined. */
+  #paused: string | undefined;
+  #pausedSince = 0;
 
   constructor(settings: CreateSettings, config: OtlpExporterConfig, options: OtlpExporterOptions = {}) {
     this.#settings = settings;
@@ -114,16 +174,7 @@ export class OtlpExporter implements Exporter {
     this.url = resolveLogsUrl(config);
     this.#random = options.random ?? Math.random;
     this.#slots = new Slots(config.concurrency);
-    this.#sender = new HttpSender({
-      url: this.url,
-      contentType: config.protocol === 'http/json' ? 'application/json' : 'application/x-protobuf',
-      headers: config.headers,
-      compression: config.compression,
-      compressionLevel: config.compression_level,
-      timeoutMs: config.timeout,
-      maxSockets: config.concurrency,
-      userAgent: `logpush-otel/${VERSION}`,
-    });
+    this.#sender = createHttpSender(settings.id, config);
     const m = settings.metrics;
     const names = EXPORTER_METRICS;
     this.#labels = { exporter: settings.id };
@@ -132,12 +183,12 @@ export class OtlpExporter implements Exporter {
     this.#sentBytes = m.counter(names.sentBytes, 'Request bytes sent on the wire (compressed)', labelNames);
     this.#failedRecords = m.counter(
       names.failedRecords,
-      'Records whose export gave up (to be read again)',
+      'Records whose export failed: retrying gave up (read again later) or the backend refused them (dead-lettered)',
       labelNames,
     );
-    this.#deadLettered = m.counter(
-      names.deadLettered,
-      'Records refused by the backend and dead-lettered',
+    this.#enqueueFailed = m.counter(
+      names.enqueueFailed,
+      'Records handed to the exporter after it shut down (not sent; read again later)',
       labelNames,
     );
     this.#retries = m.counter(names.retries, 'Export attempts retried', labelNames);
@@ -148,6 +199,62 @@ export class OtlpExporter implements Exporter {
       labelNames,
     );
     this.#inFlight = m.gauge(names.inFlight, 'Export requests in flight', labelNames);
+    this.#misconfiguredRefusals = m.counter(
+      names.misconfiguredRefusals,
+      'Requests refused for a configuration reason (401, 403, 407, 404...); their records are kept and retried',
+      ['exporter', 'status'],
+    );
+    this.#pausedGauge = m.gauge(
+      names.paused,
+      '1 while the backend refuses the exporter for a configuration reason (delivery paused), else 0',
+      labelNames,
+    );
+    this.#pausedGauge.set(0, this.#labels);
+  }
+
+  /** Why this exporter cannot deliver now (see the pipeline's ReportsReadiness), or undefined when it can. */
+  notReadyReason(): string | undefined {
+    return this.#paused;
+  }
+
+  /** Enters (or stays in) the paused state after a refusal that blames the configuration. */
+  #pause(status: number, reason: string): void {
+    this.#misconfiguredRefusals.inc(1, { ...this.#labels, status: String(status) });
+    const first = this.#paused === undefined;
+    this.#paused = `exporters/${this.#settings.id}: ${reason}`;
+    if (!first) return;
+    this.#pausedSince = Date.now();
+    this.#pausedGauge.set(1, this.#labels);
+    const hint =
+      status === 0
+        ? 'check the tls settings'
+        : status === 401 || status === 403
+          ? 'check the API key or credentials in the headers'
+          : status === 407
+            ? 'check the proxy credentials (proxy_url, HTTPS_PROXY)'
+            : 'check the endpoint URL (a path ending in /v1/logs belongs in logs_endpoint)';
+    this.#settings.logger.error(
+      'the backend refuses this exporter (configuration fault); delivery is paused and the records are kept',
+      {
+        exporter: this.#settings.id,
+        endpoint: redactUrl(this.url),
+        status,
+        headers: this.#sender.headerNames,
+        hint,
+        retryUpToMs: this.#config.retry_on_failure.misconfigured_max_interval,
+        reason,
+      },
+    );
+  }
+
+  #resume(): void {
+    if (this.#paused === undefined) return;
+    this.#paused = undefined;
+    this.#pausedGauge.set(0, this.#labels);
+    this.#settings.logger.info('the backend accepts this exporter again; delivery resumed', {
+      exporter: this.#settings.id,
+      pausedMs: Date.now() - this.#pausedSince,
+    });
   }
 
   /** Nothing to start: sockets open on the first request. */
@@ -162,6 +269,7 @@ export class OtlpExporter implements Exporter {
    */
   async consume(batch: MappedBatch): Promise<void> {
     if (this.#shutdown !== undefined) {
+      this.#enqueueFailed.inc(batch.entries.length, this.#labels);
       throw new ExportFailedError(`exporters/${this.#settings.id} is shut down; the batch was not sent`);
     }
     const entries = batch.entries;
@@ -173,7 +281,11 @@ export class OtlpExporter implements Exporter {
     }
   }
 
-  /** Stops taking batches, cancels retry waits (those batches reject), lets requests in flight finish. */
+  /**
+   * Stops taking batches, cancels retry waits and requests in flight (those batches reject: their records are
+   * read again later). The service calls it last, once the receivers stopped; on a shutdown that outlives its
+   * grace period it is called early to abandon retries.
+   */
   shutdown(): Promise<void> {
     this.#shutdown ??= (async () => {
       this.#stopping.abort();
@@ -200,9 +312,9 @@ export class OtlpExporter implements Exporter {
 
   /**
    * Encodes and sends the entries while holding a concurrency slot (so at most `concurrency` encoded requests
-   * exist at once). A body over max_request_size gives its slot back and goes out in parts, each with its own slot
-   * (a lone oversized record goes alone: the backend decides). Rejects with the first part that failed, after all
-   * parts settled.
+   * exist at once). A body over max_request_size, or one the backend answered 413, gives its slot back and goes
+   * out in parts, each with its own slot (a lone oversized record goes alone: the backend decides, and a 413 for
+   * it dead-letters it). Rejects with the first part that failed, after all parts settled.
    */
   async #deliver(entries: readonly LogEntry[]): Promise<void> {
     await this.#slots.acquire();
@@ -210,28 +322,52 @@ export class OtlpExporter implements Exporter {
     try {
       const body = this.#encode(entries);
       const max = this.#config.max_request_size;
+      let parts = 0;
       if (body.byteLength > max && entries.length > 1) {
-        this.#slots.release();
-        holding = false;
-        const parts = Math.min(entries.length, Math.ceil((body.byteLength / max) * 1.1));
-        const size = Math.ceil(entries.length / parts);
-        const slices: LogEntry[][] = [];
-        for (let i = 0; i < entries.length; i += size) slices.push(entries.slice(i, i + size));
-        const results = await Promise.allSettled(slices.map((slice) => this.#deliver(slice)));
-        const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
-        if (failed !== undefined) throw failed.reason;
-        return;
+        parts = Math.min(entries.length, Math.ceil((body.byteLength / max) * 1.1));
+      } else {
+        const wire = await this.#sender.prepare(body);
+        const result = await this.#sendWithRetry(entries, wire);
+        if (result === 'done') return;
+        parts = 2;
       }
-      const wire = await this.#sender.prepare(body);
-      await this.#sendWithRetry(entries, wire);
+      this.#slots.release();
+      holding = false;
+      const size = Math.ceil(entries.length / parts);
+      const slices: LogEntry[][] = [];
+      for (let i = 0; i < entries.length; i += size) slices.push(entries.slice(i, i + size));
+      const results = await Promise.allSettled(slices.map((slice) => this.#deliver(slice)));
+      const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+      if (failed !== undefined) throw failed.reason;
     } finally {
       if (holding) this.#slots.release();
     }
   }
 
-  async #sendWithRetry(entries: readonly LogEntry[], wire: Uint8Array): Promise<void> {
+  /** Rejects with ExportFailedError (counting the records as failed) when the exporter is shutting down. */
+  async #wait(ms: number, entries: readonly LogEntry[]): Promise<void> {
+    await sleep(ms, this.#stopping.signal).catch((error: unknown) => {
+      this.#failedRecords.inc(entries.length, this.#labels);
+      throw error;
+    });
+  }
+
+  /**
+   * Sends one request until it is acknowledged or dead-lettered ('done'), or answered 413 while holding more than
+   * one record ('split': the caller sends it in halves). Rejects when retrying gave up.
+   */
+  async #sendWithRetry(entries: readonly LogEntry[], wire: Uint8Array): Promise<'done' | 'split'> {
     const retry = this.#config.retry_on_failure;
-    const started = Date.now();
+    let started = Date.now();
+    // attempts since the last success or pause (regular backoff), and of the current pause (capped apart)
+    let retryAttempt = 0;
+    let pausedAttempt = 0;
+    const policy = (max: number): BackoffPolicy => ({
+      initial: retry.initial_interval,
+      max,
+      multiplier: retry.multiplier,
+      randomization: retry.randomization_factor,
+    });
     for (let attempt = 1; ; attempt++) {
       if (this.#stopping.signal.aborted && attempt > 1) {
         this.#failedRecords.inc(entries.length, this.#labels);
@@ -239,43 +375,60 @@ export class OtlpExporter implements Exporter {
           `exporters/${this.#settings.id}: shut down before the backend acknowledged the batch`,
         );
       }
-      // A server's Retry-After holds every request of this exporter, also batches handed over after a give-up.
+      // A server's Retry-After (or a configuration refusal) holds every request of this exporter, also batches
+      // handed over after a give-up.
       const hold = this.#notBefore - Date.now();
-      if (hold > 0) {
-        await sleep(hold, this.#stopping.signal).catch((error: unknown) => {
-          this.#failedRecords.inc(entries.length, this.#labels);
-          throw error;
-        });
-      }
+      if (hold > 0) await this.#wait(hold, entries);
       this.#inFlight.inc(1, this.#labels);
       const t0 = performance.now();
       let outcome: SendOutcome;
       try {
-        outcome = await this.#sender.send(wire);
+        outcome = await this.#sender.send(wire, this.#stopping.signal);
       } finally {
         this.#inFlight.dec(1, this.#labels);
       }
       this.#latency.observe((performance.now() - t0) / 1000, this.#labels);
       this.#sentBytes.inc(wire.byteLength, this.#labels);
       if (outcome.kind === 'success') {
+        this.#resume();
         await this.#acknowledged(entries, outcome.body, outcome.contentType);
-        return;
+        return 'done';
       }
-      if (outcome.kind === 'permanent') {
+      if (outcome.kind === 'too_large' && entries.length > 1) {
+        this.#resume();
+        this.#settings.logger.warn('the backend refused the request as too large; sending it in halves', {
+          exporter: this.#settings.id,
+          records: entries.length,
+          bytes: wire.byteLength,
+        });
+        return 'split';
+      }
+      if (outcome.kind === 'permanent' || outcome.kind === 'too_large') {
+        this.#resume();
         await this.#deadLetter(entries, `the backend refused the request for good: ${outcome.reason}`);
-        return;
+        return 'done';
+      }
+      if (outcome.kind === 'misconfigured') {
+        // Not the records' fault: keep them and retry forever (until shutdown), with a capped backoff.
+        this.#pause(outcome.status, outcome.reason);
+        if (this.#stopping.signal.aborted) {
+          this.#failedRecords.inc(entries.length, this.#labels);
+          throw new ExportFailedError(
+            `exporters/${this.#settings.id}: shut down while the backend refused the exporter: ${outcome.reason}`,
+          );
+        }
+        pausedAttempt++;
+        const wait = backoffDelay(policy(retry.misconfigured_max_interval), pausedAttempt, this.#random);
+        this.#notBefore = Math.max(this.#notBefore, Date.now() + wait);
+        this.#retries.inc(1, this.#labels);
+        await this.#wait(wait, entries);
+        started = Date.now();
+        retryAttempt = 0;
+        continue;
       }
       const elapsed = Date.now() - started;
-      const jittered = backoffDelay(
-        {
-          initial: retry.initial_interval,
-          max: retry.max_interval,
-          multiplier: retry.multiplier,
-          randomization: retry.randomization_factor,
-        },
-        attempt,
-        this.#random,
-      );
+      retryAttempt++;
+      const jittered = backoffDelay(policy(retry.max_interval), retryAttempt, this.#random);
       const retryAfter = outcome.retryAfterMs;
       const wait = retryAfter !== undefined && retryAfter > 0 ? retryAfter : jittered;
       if (retryAfter !== undefined && retryAfter > 0) {
@@ -313,10 +466,7 @@ export class OtlpExporter implements Exporter {
           reason: outcome.reason,
         });
       }
-      await sleep(wait, this.#stopping.signal).catch((error: unknown) => {
-        this.#failedRecords.inc(entries.length, this.#labels);
-        throw error;
-      });
+      await this.#wait(wait, entries);
     }
   }
 
@@ -370,7 +520,7 @@ export class OtlpExporter implements Exporter {
       raw: deadLetterRaw(e),
     }));
     await this.#settings.deadLetters.write(letters);
-    this.#deadLettered.inc(entries.length, this.#labels);
+    this.#failedRecords.inc(entries.length, this.#labels);
     this.#settings.logger.error('records dead-lettered', {
       exporter: this.#settings.id,
       records: entries.length,

@@ -1,18 +1,34 @@
-// One OTLP/HTTP request at a time, over node:http(s) with a keep-alive agent. It classifies the answer the way
-// the OTLP specification says (2xx success; 429, 502, 503, 504 and network errors retryable, with the server's
-// Retry-After; every other status permanent) and hands back the status, headers and body so the exporter can
-// read partial successes and write precise dead-letter reasons. Retrying is the caller's job.
-import { Agent as HttpAgent, request as httpRequest } from 'node:http';
-import type { IncomingMessage } from 'node:http';
-import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
+// One OTLP/HTTP request at a time, over node:http(s) with a keep-alive agent. It classifies the answer: 2xx
+// success; 408, 429, 5xx and network errors retryable (with the server's Retry-After); 400 and 422 refusals
+// caused by the records (permanent); 413 too large (the caller splits the request); every other status means the
+// exporter itself is misconfigured (a wrong or expired key: 401, 403, 407; a wrong path: 404, 405, 415; a
+// redirect), which no record caused and retrying with the same data may fix once the configuration is. It hands
+// back the status, headers and body so the exporter can read partial successes and write precise dead-letter
+// reasons. Retrying is the caller's job.
+import { request as httpRequest } from 'node:http';
+import type { Agent as HttpAgent, IncomingMessage } from 'node:http';
+import { request as httpsRequest } from 'node:https';
 import { promisify } from 'node:util';
 import { gzip } from 'node:zlib';
 import { redactUrl } from '../../config/redact.ts';
+import { createAgent } from './transport.ts';
+import type { TlsRequestOptions } from './transport.ts';
 
 const gzipAsync = promisify(gzip);
 
-/** Statuses the OTLP specification says to retry. */
+/** Statuses the OTLP specification says to retry. Every other 5xx (and 408) is retried too: no record caused it. */
 export const RETRYABLE_STATUSES: ReadonlySet<number> = new Set([429, 502, 503, 504]);
+
+/** Statuses that blame the records of the request (they go to the dead-letter store). */
+export const DATA_STATUSES: ReadonlySet<number> = new Set([400, 422]);
+
+/** How a non-2xx status is handled. */
+export function classifyStatus(status: number): 'retryable' | 'permanent' | 'too_large' | 'misconfigured' {
+  if (RETRYABLE_STATUSES.has(status) || status === 408 || (status >= 500 && status < 600)) return 'retryable';
+  if (DATA_STATUSES.has(status)) return 'permanent';
+  if (status === 413) return 'too_large';
+  return 'misconfigured';
+}
 
 /** Largest response body read (the rest is discarded). */
 const MAX_RESPONSE_BYTES = 4 * 1024 * 1024;
@@ -33,7 +49,16 @@ export type SendOutcome =
       /** What the server's Retry-After asked for, milliseconds; undefined when absent or unparseable. */
       readonly retryAfterMs: number | undefined;
     }
-  | { readonly kind: 'permanent'; readonly status: number; readonly reason: string };
+  /** 400 or 422: the backend refused these records. */
+  | { readonly kind: 'permanent'; readonly status: number; readonly reason: string }
+  /** 413: the request was too large (split it; a lone record is refused for good). */
+  | { readonly kind: 'too_large'; readonly status: number; readonly reason: string }
+  | {
+      /** The exporter is misconfigured (401, 403, 407, 404...): keep the records, retry until it is fixed. */
+      readonly kind: 'misconfigured';
+      readonly status: number;
+      readonly reason: string;
+    };
 
 /** Options of {@link HttpSender}. */
 export interface HttpSenderOptions {
@@ -46,6 +71,22 @@ export interface HttpSenderOptions {
   /** Sockets kept per host (the exporter's concurrency). */
   readonly maxSockets: number;
   readonly userAgent: string;
+  /** TLS options of every https request (see loadTls). */
+  readonly tls?: TlsRequestOptions;
+  /** Forwarding proxy URL ('' or absent: direct). */
+  readonly proxy?: string;
+}
+
+/** TLS failures that only the configuration can fix (an untrusted or mismatched certificate, a refused client). */
+function tlsFault(error: NodeJS.ErrnoException): string | undefined {
+  const code = error.code ?? '';
+  if (code === 'ERR_TLS_CERT_ALTNAME_INVALID')
+    return 'the server certificate does not name this host: fix the endpoint or set tls.server_name_override';
+  if (/CERT|SELF_SIGNED|UNABLE_TO_(GET|VERIFY)/.test(code) && !code.startsWith('ERR_SSL'))
+    return 'the server certificate is not trusted: set tls.ca_file to the CA that signed it';
+  if (/^ERR_SSL_.*ALERT/.test(code) || /alert/i.test(error.message))
+    return 'the server refused the TLS handshake: check tls.cert_file / tls.key_file (client certificate) and tls.min_version';
+  return undefined;
 }
 
 /**
@@ -122,13 +163,16 @@ export class HttpSender {
     this.url = options.url;
     this.#options = options;
     const https = options.url.protocol === 'https:';
-    const agentOptions = {
-      keepAlive: true,
-      maxSockets: options.maxSockets,
-      maxFreeSockets: options.maxSockets,
-    };
-    this.#agent = https ? new HttpsAgent(agentOptions) : new HttpAgent(agentOptions);
+    this.#agent = createAgent(options.url, options.proxy ?? '', options.maxSockets);
     this.#request = https ? httpsRequest : httpRequest;
+  }
+
+  /** Names (never values) of the headers every request carries, for messages. */
+  get headerNames(): string[] {
+    const names = new Set(Object.keys(this.#options.headers).map((n) => n.toLowerCase()));
+    for (const n of ['content-type', 'user-agent']) names.add(n);
+    if (this.#options.compression === 'gzip') names.add('content-encoding');
+    return [...names].sort();
   }
 
   /** Bytes a body takes on the wire (compressed when gzip is on). */
@@ -162,7 +206,8 @@ export class HttpSender {
         signal?.removeEventListener('abort', onAbort);
         resolve(outcome);
       };
-      const req = this.#request(this.url, { method: 'POST', headers, agent: this.#agent }, (res) => {
+      const tls = this.url.protocol === 'https:' ? (o.tls ?? {}) : {};
+      const req = this.#request(this.url, { method: 'POST', headers, agent: this.#agent, ...tls }, (res) => {
         const chunks: Buffer[] = [];
         let size = 0;
         res.on('data', (chunk: Buffer) => {
@@ -187,16 +232,17 @@ export class HttpSender {
           }
           const detail = describeResponseBody(body, contentType);
           const reason = `HTTP ${status}${res.statusMessage ? ` ${res.statusMessage}` : ''} from ${redactUrl(this.url)}${detail === '' ? '' : `: ${detail}`}`;
-          if (RETRYABLE_STATUSES.has(status)) {
+          const kind = classifyStatus(status);
+          if (kind === 'retryable') {
             finish({
               kind: 'retryable',
               status,
               reason,
               retryAfterMs: parseRetryAfter(headerValue(res, 'retry-after')),
             });
-          } else {
-            finish({ kind: 'permanent', status, reason });
-          }
+          } else if (kind === 'permanent') finish({ kind, status, reason });
+          else if (kind === 'too_large') finish({ kind, status, reason });
+          else finish({ kind, status, reason });
         });
       });
       const timer = setTimeout(() => {
@@ -208,6 +254,15 @@ export class HttpSender {
       signal?.addEventListener('abort', onAbort, { once: true });
       req.on('error', (error: NodeJS.ErrnoException) => {
         const code = error.code === undefined ? '' : ` (${error.code})`;
+        const fault = tlsFault(error);
+        if (fault !== undefined) {
+          finish({
+            kind: 'misconfigured',
+            status: 0,
+            reason: `TLS with ${redactUrl(this.url)} failed: ${error.message}${code}; ${fault}`,
+          });
+          return;
+        }
         finish({
           kind: 'retryable',
           status: 0,

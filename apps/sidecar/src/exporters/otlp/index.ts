@@ -20,6 +20,6 @@ export const otlpExporterFactory: ExporterFactory<OtlpExporterConfig> = {
 
 export type { OtlpExporterConfig, RetryConfig } from './config.ts';
 export { defaultOtlpExporterConfig, resolveLogsUrl, validateOtlpExporterConfig } from './config.ts';
-export { ExportFailedError, OtlpExporter } from './exporter.ts';
+export { ExportFailedError, OtlpExporter, probeEndpoint } from './exporter.ts';
 export type { OtlpExporterOptions } from './exporter.ts';
 export { parseRetryAfter } from './http-sender.ts';

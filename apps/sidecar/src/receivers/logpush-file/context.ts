@@ -11,11 +11,9 @@ export interface ReceiverMetrics {
   readonly records: Counter;
   readonly bytes: Counter;
   readonly rejected: Counter;
-  readonly deadLettered: Counter;
   readonly filesDone: Counter;
   readonly retries: Counter;
   readonly openFiles: Gauge;
-  readonly inFlight: Gauge;
   readonly checkpointAge: Gauge;
 }
 
@@ -45,15 +43,9 @@ export function receiverMetrics(settings: CreateSettings): ReceiverMetrics {
     records: m.counter(RECEIVER_METRICS.recordsRead, 'Records read and handed on.', l),
     bytes: m.counter(RECEIVER_METRICS.bytesRead, 'Decompressed bytes read.', l),
     rejected: m.counter(RECEIVER_METRICS.recordsRejected, 'Lines that failed to parse.', l),
-    deadLettered: m.counter(
-      RECEIVER_METRICS.deadLettered,
-      'Lines, records and files written to the dead-letter store by the receiver.',
-      l,
-    ),
     filesDone: m.counter(RECEIVER_METRICS.filesDone, 'Files read to the end and acknowledged.', l),
     retries: m.counter(RECEIVER_METRICS.retries, 'Re-reads from the checkpoint after a rejection.', l),
     openFiles: m.gauge(RECEIVER_METRICS.openFiles, 'Files being read.', l),
-    inFlight: m.gauge(RECEIVER_METRICS.inFlightBatches, 'Batches handed on, not yet acknowledged.', l),
     checkpointAge: m.gauge(
       RECEIVER_METRICS.checkpointAge,
       'Seconds since the checkpoints were last saved while records await acknowledgement (0 when caught up).',

@@ -64,7 +64,6 @@ export class Delivery {
     const ticket = f.tracker.open(end);
     f.read = end;
     f.inFlight++;
-    metrics.inFlight.inc(1, labels);
     metrics.records.inc(unit.entries.length, labels);
     if (unit.letters.length > 0) metrics.rejected.inc(unit.letters.length, labels);
     const settled: Promise<void> = this.#deliver(unit)
@@ -76,7 +75,6 @@ export class Delivery {
         this.#settling.delete(settled);
         this.#slots.release();
         f.inFlight--;
-        metrics.inFlight.dec(1, labels);
         this.#hooks.settled(f);
       })
       .catch((error: unknown) => {
@@ -128,12 +126,10 @@ export class Delivery {
         });
       }
       await this.#ctx.settings.deadLetters.write(letters);
-      this.#ctx.metrics.deadLettered.inc(letters.length, this.#ctx.labels);
     }
   }
 
   #onAck(f: TrackedFile, generation: number, ticket: number, unit: Unit): void {
-    if (unit.letters.length > 0) this.#ctx.metrics.deadLettered.inc(unit.letters.length, this.#ctx.labels);
     if (generation !== f.generation) return;
     if (f.tracker.ack(ticket)) {
       const c = f.tracker.committed;
@@ -240,7 +236,6 @@ export class Delivery {
         raw: '',
       },
     ]);
-    this.#ctx.metrics.deadLettered.inc(1, this.#ctx.labels);
   }
 
   /** An incomplete gzip stream that stopped growing: records what is missing, and counts the file as done. */
@@ -259,7 +254,6 @@ export class Delivery {
     };
     try {
       await this.#ctx.settings.deadLetters.write([letter]);
-      this.#ctx.metrics.deadLettered.inc(1, this.#ctx.labels);
       this.#ctx.settings.logger.warn('incomplete gzip file sent to the dead-letter store', {
         component: this.#ctx.component,
         file: f.path,

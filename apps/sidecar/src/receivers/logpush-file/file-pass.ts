@@ -20,6 +20,8 @@ export interface PassOptions {
   readonly format: ParseFormat;
   /** Dataset id or alias, or `auto`. */
   readonly dataset: string;
+  /** With `auto`: the dataset found earlier in this file, tried first (a record that does not fit is detected). */
+  readonly datasetHint?: string;
   /** CSV column names when the file has no header line (empty: read the header). */
   readonly fieldNames: readonly string[];
   readonly maxLineBytes: number;
@@ -57,6 +59,10 @@ export type PassEnd =
       readonly complete: boolean;
       /** A stream-level problem: truncated or corrupt gzip, or a read error. */
       readonly streamError: ParseError | undefined;
+      /** What the parser counted over the pass. */
+      readonly summary: ParseSummary;
+      /** The reason of the first line the pass rejected, if any. */
+      readonly firstReason: string | undefined;
     };
 
 const STREAM_ERRORS = new Set(['truncated-gzip', 'corrupt-gzip', 'read-error']);
@@ -95,6 +101,7 @@ export async function* readFilePass(
     const parseOptions: ParseOptions = {
       source: file.path,
       dataset: options.dataset,
+      ...(options.datasetHint === undefined ? {} : { datasetHint: options.datasetHint }),
       format: seek ? 'ndjson' : options.format,
       maxLineBytes: options.maxLineBytes,
       holdIncompleteTail: !options.flushTail,
@@ -115,6 +122,7 @@ export async function* readFilePass(
       let end = start;
       let yielded = start;
       let streamError: ParseError | undefined;
+      let firstReason: string | undefined;
       let summary: ParseSummary;
       for (;;) {
         const step = await parsed.next();
@@ -133,6 +141,7 @@ export async function* readFilePass(
             continue;
           } else {
             errors.push(r.error);
+            firstReason ??= r.error.reason;
             bytes += r.error.nextOffset - r.error.offset;
             end = { offset: base.offset + r.error.nextOffset, line: base.line + r.error.line };
           }
@@ -154,7 +163,15 @@ export async function* readFilePass(
       if (records.length > 0 || errors.length > 0 || end.offset > yielded.offset) {
         yield { base, records, errors, end, bytes };
       }
-      return { kind: 'read', size, gzip: input.gzip, complete: summary.complete, streamError };
+      return {
+        kind: 'read',
+        size,
+        gzip: input.gzip,
+        complete: summary.complete,
+        streamError,
+        summary,
+        firstReason,
+      };
     } finally {
       if (!finished) await parsed.return(undefined as unknown as ParseSummary);
       stream.destroy();

@@ -4,6 +4,7 @@ import type { Consumer, CreateSettings, ReceiverFactory } from '@logpush-otel/pi
 import { defaultLogpushFileConfig, validateLogpushFileConfig } from './config.ts';
 import type { LogpushFileReceiverConfig } from './config.ts';
 import { LogpushFileReceiver } from './receiver.ts';
+import { inputMetrics } from './input-report.ts';
 
 export { LogpushFileReceiver } from './receiver.ts';
 export { defaultLogpushFileConfig, parseDuration, parseSize, validateLogpushFileConfig } from './config.ts';
@@ -39,6 +40,7 @@ export const logpushFileReceiverFactory: LogpushFileReceiverFactory = {
         { path: `receivers.${settings.id}`, message: 'expected a pipeline to hand records to' },
       ]);
     }
+    inputMetrics(settings);
     return new LogpushFileReceiver(settings, config, next);
   },
 };

@@ -18,6 +18,7 @@ import { Delivery } from './delivery.ts';
 import type { Unit } from './delivery.ts';
 import { Discovery, isOwnChange } from './discovery.ts';
 import { DrainWaiters } from './drain.ts';
+import { reportInput } from './input-report.ts';
 import { readFilePass } from './file-pass.ts';
 import type { PassBatch, PassEnd } from './file-pass.ts';
 import { isReading, transition } from './file-state.ts';
@@ -301,9 +302,11 @@ export class LogpushFileReceiver implements Receiver {
   async #pass(f: TrackedFile, flushTail: boolean): Promise<FileState | undefined> {
     const { config } = this.#ctx;
     const generation = f.generation;
-    const pass = readFilePass({ path: f.path, dev: f.cp.dev, ino: f.cp.ino }, f.read, {
+    const from = f.read;
+    const pass = readFilePass({ path: f.path, dev: f.cp.dev, ino: f.cp.ino }, from, {
       format: config.format,
-      dataset: config.dataset === 'auto' ? (f.cp.dataset ?? 'auto') : config.dataset,
+      dataset: config.dataset,
+      ...(config.dataset === 'auto' && f.cp.dataset !== undefined ? { datasetHint: f.cp.dataset } : {}),
       fieldNames: config.field_names,
       maxLineBytes: config.max_line_bytes,
       batchSize: config.batch_size,
@@ -337,6 +340,7 @@ export class LogpushFileReceiver implements Receiver {
       f.passSize = 0;
       return 'complete';
     }
+    reportInput(this.#ctx.settings, this.#ctx.component, f.path, from.offset === 0, end.summary, end.firstReason);
     f.gzip = end.gzip;
     f.passSize = end.size;
     const truncated = end.gzip && end.streamError?.code === 'truncated-gzip';

@@ -10,7 +10,7 @@ export { defaultLogpushHttpConfig, validateLogpushHttpConfig } from './config.ts
 export type { LogpushHttpReceiverConfig, LogpushHttpTlsConfig } from './config.ts';
 export { HTTP_RECEIVER_METRICS } from './telemetry.ts';
 
-/** The `logpush_http` receiver factory's type: `create` returns the concrete receiver (with `url`, `ready()`). */
+/** The `logpush_http` receiver factory's type: `create` returns the concrete receiver (with `url`, `notReadyReason()`). */
 export interface LogpushHttpReceiverFactory extends ReceiverFactory<LogpushHttpReceiverConfig> {
   create(
     settings: CreateSettings,

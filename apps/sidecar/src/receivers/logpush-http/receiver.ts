@@ -122,9 +122,10 @@ export class LogpushHttpReceiver implements Receiver {
     return this.#listener?.url;
   }
 
-  /** Ready while started and taking bodies (false while the spool is over its bound or the disk is low). */
-  ready(): boolean {
-    return this.#started && !this.#stopped && this.#sink.busy() === undefined;
+  /** Why new bodies cannot be taken now (the spool is over its bound or the disk is low), or undefined. */
+  notReadyReason(): string | undefined {
+    if (!this.#started || this.#stopped) return undefined;
+    return this.#sink.busy()?.message;
   }
 
   async start(host: Host): Promise<void> {
