@@ -312,16 +312,26 @@ export class LogpushFileReceiver implements Receiver {
     const fileName = basename(f.path);
     let end: PassEnd;
     for (;;) {
-      const step = await pass.next();
+      // A batch is read while holding the slot it will be handed on with, so that files waiting for a slot hold
+      // no parsed records (the slot goes to `dispatch`, which releases it once the batch settled).
+      if (!(await this.#slots.acquire())) {
+        await pass.return({ kind: 'replaced' });
+        return undefined;
+      }
+      let step: IteratorResult<PassBatch, PassEnd>;
+      try {
+        step = await pass.next();
+      } catch (error) {
+        this.#slots.release();
+        throw error;
+      }
       if (step.done === true) {
+        this.#slots.release();
         end = step.value;
         break;
       }
-      // A batch is turned into entries only while holding a slot, so files waiting for one hold no entries.
-      const ok =
-        (await this.#slots.acquire()) &&
-        (await this.#delivery.dispatch(f, generation, this.#unitOf(f, step.value, fileName), step.value.end));
-      if (!ok) {
+      const unit = this.#unitOf(f, step.value, fileName);
+      if (!(await this.#delivery.dispatch(f, generation, unit, step.value.end))) {
         await pass.return({ kind: 'replaced' });
         return undefined;
       }
