@@ -20,7 +20,7 @@ import { Discovery, isOwnChange } from './discovery.ts';
 import { DrainWaiters } from './drain.ts';
 import { readFilePass } from './file-pass.ts';
 import type { PassBatch, PassEnd } from './file-pass.ts';
-import { isReading, transition } from './file-state.ts';
+import { dropInflateState, isReading, transition } from './file-state.ts';
 import type { FileState, TrackedFile } from './file-state.ts';
 import { Slots } from './slots.ts';
 
@@ -246,8 +246,12 @@ export class LogpushFileReceiver implements Receiver {
       if (running >= max) break;
       running++;
       const flushTail = f.state === 'flush-tail';
+      // A gzip file read again because it grew: continue inflating where the last pass stopped.
+      const incremental =
+        f.gzip === true &&
+        (f.state === 'truncated' || f.state === 'complete' || f.inflate.cursor !== undefined);
       transition(f, 'reading');
-      const pass: Promise<void> = this.#pass(f, flushTail)
+      const pass: Promise<void> = this.#pass(f, flushTail, incremental)
         .catch((error: unknown) => this.#onPassError(f, error))
         .then((next) => {
           this.#passes.delete(f);
@@ -298,17 +302,22 @@ export class LogpushFileReceiver implements Receiver {
   // ---------------------------------------------------------------- reading
 
   /** One pass over `f` from where the last one stopped; resolves to the state the file is in after it. */
-  async #pass(f: TrackedFile, flushTail: boolean): Promise<FileState | undefined> {
+  async #pass(f: TrackedFile, flushTail: boolean, incremental: boolean): Promise<FileState | undefined> {
     const { config } = this.#ctx;
     const generation = f.generation;
-    const pass = readFilePass({ path: f.path, dev: f.cp.dev, ino: f.cp.ino }, f.read, {
-      format: config.format,
-      dataset: config.dataset === 'auto' ? (f.cp.dataset ?? 'auto') : config.dataset,
-      fieldNames: config.field_names,
-      maxLineBytes: config.max_line_bytes,
-      batchSize: config.batch_size,
-      flushTail,
-    });
+    const pass = readFilePass(
+      { path: f.path, dev: f.cp.dev, ino: f.cp.ino },
+      f.read,
+      {
+        format: config.format,
+        dataset: config.dataset === 'auto' ? (f.cp.dataset ?? 'auto') : config.dataset,
+        fieldNames: config.field_names,
+        maxLineBytes: config.max_line_bytes,
+        batchSize: config.batch_size,
+        flushTail,
+      },
+      incremental ? f.inflate : undefined,
+    );
     const fileName = basename(f.path);
     let end: PassEnd;
     for (;;) {
@@ -337,7 +346,10 @@ export class LogpushFileReceiver implements Receiver {
       }
     }
     if (end.kind === 'gone') return 'gone';
-    if (generation !== f.generation) return undefined;
+    if (generation !== f.generation) {
+      dropInflateState(f); // it belongs to the content before the rewrite
+      return undefined;
+    }
     if (end.kind === 'replaced') {
       // Replaced since the scan: the next scan sorts it out; do not spin on it meanwhile.
       f.retryAt = Date.now() + config.poll_interval;
