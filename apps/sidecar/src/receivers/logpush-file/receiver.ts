@@ -292,6 +292,8 @@ export class LogpushFileReceiver implements Receiver {
         if (drainMode || waited >= config.incomplete_line_timeout) transition(f, 'flush-tail');
       } else if (!f.cp.deadLettered && (drainMode || waited >= config.incomplete_gzip_timeout)) {
         void this.#delivery.deadLetterIncomplete(f).then(() => {
+          // Given up on: free the inflate state (a later growth inflates the file once from the start).
+          if (f.cp.done) dropInflateState(f);
           this.#discovery.refresh(f);
           this.#checkDrained();
         });
