@@ -16,7 +16,7 @@ export interface DetectedInput {
 }
 
 /** Compressed bytes of a gzip head decompressed: the start of the first line is all the rule needs. */
-const GZIP_HEAD_BYTES = 512;
+const GZIP_HEAD_BYTES = 1024;
 
 /** True when `head` starts with the gzip magic bytes 1f 8b. */
 export function isGzip(head: Uint8Array): boolean {
@@ -43,12 +43,16 @@ export function formatOfLine(text: string): DetectedFormat | undefined {
 
 /** The start of a gzip stream decompressed as far as `head` allows (empty when it is not readable yet). */
 function inflateHead(head: Uint8Array): Uint8Array {
-  try {
-    // A sync flush hands out what the bytes so far decompress to, without asking for the end of the stream.
-    return gunzipSync(head.subarray(0, GZIP_HEAD_BYTES), { finishFlush: constants.Z_SYNC_FLUSH });
-  } catch {
-    return new Uint8Array(0);
+  // A sync flush hands out what the bytes so far decompress to, without asking for the end of the stream. A
+  // short file may hold a damaged end (or a damaged second member): then look at its first bytes only.
+  for (const n of [GZIP_HEAD_BYTES, 256]) {
+    try {
+      return gunzipSync(head.subarray(0, n), { finishFlush: constants.Z_SYNC_FLUSH });
+    } catch {
+      // try fewer bytes
+    }
   }
+  return new Uint8Array(0);
 }
 
 /**

@@ -13,7 +13,7 @@ import { insideOf } from './config.ts';
 import type { ResolvedPaths } from './config.ts';
 import type { ReceiverContext } from './context.ts';
 import { endOfLastLine } from './file-pass.ts';
-import { isReading, trackedFile, transition } from './file-state.ts';
+import { dropInflateState, isReading, trackedFile, transition } from './file-state.ts';
 import type { TrackedFile } from './file-state.ts';
 import { isLogpushControlFile, isSidecarOutputFile, oldestFirstKey } from './file-name.ts';
 
@@ -131,6 +131,7 @@ export class Discovery {
   }
 
   untrack(f: TrackedFile): void {
+    dropInflateState(f);
     this.files.delete(f.cp.id);
     const key = inodeKey(f.cp.dev, f.cp.ino);
     if (this.#byInode.get(key) === f) this.#byInode.delete(key);
@@ -355,6 +356,7 @@ export class Discovery {
     f.size = st.size;
     f.mtimeMs = st.mtimeMs;
     f.gzip = gzipOf(head);
+    dropInflateState(f);
     f.passSize = -1;
     f.stalledSince = undefined;
     f.failures = 0;

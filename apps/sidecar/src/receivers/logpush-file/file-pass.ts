@@ -7,6 +7,7 @@ import type { FileHandle } from 'node:fs/promises';
 import { detectInput, parseBatches } from '@logpush-otel/parser';
 import type { ParseError, ParseFormat, ParseOk, ParseOptions, ParseSummary } from '@logpush-otel/parser';
 import type { StreamPosition } from '../../checkpoint/ack-tracker.ts';
+import { GzipCursor } from './gzip-cursor.ts';
 
 /** The file to read: its path and the identity it was found with. */
 export interface FileDescription {
@@ -40,6 +41,15 @@ export interface PassBatch {
   readonly end: StreamPosition;
   /** Decompressed bytes the batch covers. */
   readonly bytes: number;
+}
+
+/**
+ * The inflate state of a growing gzip file, kept by the caller between passes (a worker thread would keep it per
+ * file). Given to a pass over a gzip NDJSON file, the pass continues decompressing where the last one stopped
+ * instead of from the start; the pass replaces `cursor` (undefined when it cannot be continued).
+ */
+export interface GzipResume {
+  cursor: GzipCursor | undefined;
 }
 
 /** How a pass ended. */
@@ -78,6 +88,7 @@ export async function* readFilePass(
   file: FileDescription,
   start: StreamPosition,
   options: PassOptions,
+  resume?: GzipResume,
 ): AsyncGenerator<PassBatch, PassEnd> {
   let handle: FileHandle;
   try {
@@ -91,29 +102,44 @@ export async function* readFilePass(
     if (st.ino !== file.ino || st.dev !== file.dev) return { kind: 'replaced' };
     const size = st.size;
     if (size === 0) return { kind: 'empty' };
-    const head = Buffer.alloc(64);
+    const head = Buffer.alloc(1024); // enough for the first line of a gzip stream, past its block header
     const { bytesRead } = await handle.read(head, 0, head.length, 0);
     const input = detectInput(head.subarray(0, bytesRead));
     const format = options.format === 'auto' ? input.format : options.format;
-    // Plain NDJSON: seek to the starting offset instead of reading the file again from its start.
-    const seek = !input.gzip && format === 'ndjson' && start.offset > 0;
+    // Plain NDJSON: seek to the starting offset instead of reading the file again from its start. Gzip NDJSON
+    // with an inflate state from an earlier pass: decompress only what was appended.
+    let cursor: GzipCursor | undefined;
+    // (A file continued with an inflate state was found to be NDJSON by the pass that started it.)
+    const ndjson = format === 'ndjson' || (options.format === 'auto' && resume?.cursor !== undefined);
+    if (resume !== undefined && input.gzip && ndjson) {
+      cursor = resume.cursor?.canStartAt(start.offset) === true ? resume.cursor : new GzipCursor();
+      if (cursor !== resume.cursor) resume.cursor?.close();
+      resume.cursor = undefined; // given back once this pass completes
+    }
+    const seek = (!input.gzip || cursor !== undefined) && format === 'ndjson' && start.offset > 0;
     const base: StreamPosition = seek ? start : { offset: 0, line: 0 };
     const parseOptions: ParseOptions = {
       source: file.path,
       dataset: options.dataset,
       ...(options.datasetHint === undefined ? {} : { datasetHint: options.datasetHint }),
-      format: seek ? 'ndjson' : options.format,
+      format: seek || cursor !== undefined ? 'ndjson' : options.format,
       maxLineBytes: options.maxLineBytes,
       holdIncompleteTail: !options.flushTail,
     };
     if (options.fieldNames.length > 0) parseOptions.fieldNames = options.fieldNames;
     if (!seek && start.offset > 0) parseOptions.resumeFrom = { offset: start.offset, line: start.line };
-    const stream = handle.createReadStream({
-      start: seek ? start.offset : 0,
-      highWaterMark: READ_CHUNK,
-      autoClose: false,
-    });
-    const parsed = parseBatches(stream, parseOptions);
+    const stream =
+      cursor === undefined
+        ? handle.createReadStream({
+            start: seek ? start.offset : 0,
+            highWaterMark: READ_CHUNK,
+            autoClose: false,
+          })
+        : undefined;
+    const parsed = parseBatches(
+      stream ?? (cursor as GzipCursor).read(handle, size, start.offset),
+      parseOptions,
+    );
     let finished = false;
     try {
       let records: ParseOk[] = [];
@@ -163,6 +189,22 @@ export async function* readFilePass(
       if (records.length > 0 || errors.length > 0 || end.offset > yielded.offset) {
         yield { base, records, errors, end, bytes };
       }
+      if (cursor !== undefined) {
+        // The parser saw plain bytes: how the gzip stream ended is the cursor's to say.
+        const gz = cursor.end ?? { kind: 'corrupt', reason: 'gzip stream not read to its end' };
+        if (gz.kind !== 'complete') streamError = streamEnd(file.path, gz, consumed, gz.kind);
+        if (gz.kind === 'corrupt') cursor.close();
+        else if (resume !== undefined) resume.cursor = cursor;
+        return {
+          kind: 'read',
+          size,
+          gzip: true,
+          complete: gz.kind === 'complete' && summary.complete,
+          streamError,
+          summary,
+          firstReason,
+        };
+      }
       return {
         kind: 'read',
         size,
@@ -173,12 +215,36 @@ export async function* readFilePass(
         firstReason,
       };
     } finally {
-      if (!finished) await parsed.return(undefined as unknown as ParseSummary);
-      stream.destroy();
+      if (!finished) {
+        await parsed.return(undefined as unknown as ParseSummary);
+        cursor?.close();
+      }
+      stream?.destroy();
     }
   } finally {
     await handle.close();
   }
+}
+
+/** The stream-level error of a gzip stream that ended `kind`, at the position the parse reached. */
+function streamEnd(
+  source: string,
+  gz: { reason: string },
+  at: StreamPosition,
+  kind: 'truncated' | 'corrupt',
+): ParseError {
+  const code = kind === 'truncated' ? 'truncated-gzip' : 'corrupt-gzip';
+  return {
+    code,
+    reason: gz.reason,
+    source,
+    line: at.line + 1,
+    offset: at.offset,
+    nextOffset: at.offset,
+    excerpt: '',
+    raw: '',
+    message: `${source}:${at.line + 1} (byte ${at.offset}): ${gz.reason}`,
+  };
 }
 
 /**

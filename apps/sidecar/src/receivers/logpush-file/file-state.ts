@@ -4,6 +4,7 @@
 import { AckTracker } from '../../checkpoint/ack-tracker.ts';
 import type { StreamPosition } from '../../checkpoint/ack-tracker.ts';
 import type { FileCheckpoint } from '../../checkpoint/store.ts';
+import type { GzipResume } from './file-pass.ts';
 
 /**
  * What the receiver is doing with a file:
@@ -82,6 +83,8 @@ export interface TrackedFile {
   retryAt: number;
   /** Unix ms of the last stat by a scan. */
   statAt: number;
+  /** Inflate state of a gzip file that grows, kept between passes (see `readFilePass`). */
+  inflate: GzipResume;
 }
 
 /** Thrown by {@link transition} for a change the table does not allow: a bookkeeping bug, never bad input. */
@@ -148,5 +151,12 @@ export function trackedFile(
     failures: 0,
     retryAt: 0,
     statAt: init.now,
+    inflate: { cursor: undefined },
   };
+}
+
+/** Frees the inflate state kept for `f` (the file was rewritten, or is forgotten). */
+export function dropInflateState(f: TrackedFile): void {
+  f.inflate.cursor?.close();
+  f.inflate.cursor = undefined;
 }

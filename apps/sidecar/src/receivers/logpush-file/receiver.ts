@@ -21,7 +21,7 @@ import { DrainWaiters } from './drain.ts';
 import { reportInput } from './input-report.ts';
 import { readFilePass } from './file-pass.ts';
 import type { PassBatch, PassEnd } from './file-pass.ts';
-import { isReading, transition } from './file-state.ts';
+import { dropInflateState, isReading, transition } from './file-state.ts';
 import type { FileState, TrackedFile } from './file-state.ts';
 import { Slots } from './slots.ts';
 
@@ -247,8 +247,12 @@ export class LogpushFileReceiver implements Receiver {
       if (running >= max) break;
       running++;
       const flushTail = f.state === 'flush-tail';
+      // A gzip file read again because it grew: continue inflating where the last pass stopped.
+      const incremental =
+        f.gzip === true &&
+        (f.state === 'truncated' || f.state === 'complete' || f.inflate.cursor !== undefined);
       transition(f, 'reading');
-      const pass: Promise<void> = this.#pass(f, flushTail)
+      const pass: Promise<void> = this.#pass(f, flushTail, incremental)
         .catch((error: unknown) => this.#onPassError(f, error))
         .then((next) => {
           this.#passes.delete(f);
@@ -289,6 +293,8 @@ export class LogpushFileReceiver implements Receiver {
         if (drainMode || waited >= config.incomplete_line_timeout) transition(f, 'flush-tail');
       } else if (!f.cp.deadLettered && (drainMode || waited >= config.incomplete_gzip_timeout)) {
         void this.#delivery.deadLetterIncomplete(f).then(() => {
+          // Given up on: free the inflate state (a later growth inflates the file once from the start).
+          if (f.cp.done) dropInflateState(f);
           this.#discovery.refresh(f);
           this.#checkDrained();
         });
@@ -299,38 +305,56 @@ export class LogpushFileReceiver implements Receiver {
   // ---------------------------------------------------------------- reading
 
   /** One pass over `f` from where the last one stopped; resolves to the state the file is in after it. */
-  async #pass(f: TrackedFile, flushTail: boolean): Promise<FileState | undefined> {
+  async #pass(f: TrackedFile, flushTail: boolean, incremental: boolean): Promise<FileState | undefined> {
     const { config } = this.#ctx;
     const generation = f.generation;
     const from = f.read;
-    const pass = readFilePass({ path: f.path, dev: f.cp.dev, ino: f.cp.ino }, from, {
-      format: config.format,
-      dataset: config.dataset,
-      ...(config.dataset === 'auto' && f.cp.dataset !== undefined ? { datasetHint: f.cp.dataset } : {}),
-      fieldNames: config.field_names,
-      maxLineBytes: config.max_line_bytes,
-      batchSize: config.batch_size,
-      flushTail,
-    });
+    const pass = readFilePass(
+      { path: f.path, dev: f.cp.dev, ino: f.cp.ino },
+      from,
+      {
+        format: config.format,
+        dataset: config.dataset,
+        ...(config.dataset === 'auto' && f.cp.dataset !== undefined ? { datasetHint: f.cp.dataset } : {}),
+        fieldNames: config.field_names,
+        maxLineBytes: config.max_line_bytes,
+        batchSize: config.batch_size,
+        flushTail,
+      },
+      incremental ? f.inflate : undefined,
+    );
     const fileName = basename(f.path);
     let end: PassEnd;
     for (;;) {
-      const step = await pass.next();
+      // A batch is read while holding the slot it will be handed on with, so that files waiting for a slot hold
+      // no parsed records (the slot goes to `dispatch`, which releases it once the batch settled).
+      if (!(await this.#slots.acquire())) {
+        await pass.return({ kind: 'replaced' });
+        return undefined;
+      }
+      let step: IteratorResult<PassBatch, PassEnd>;
+      try {
+        step = await pass.next();
+      } catch (error) {
+        this.#slots.release();
+        throw error;
+      }
       if (step.done === true) {
+        this.#slots.release();
         end = step.value;
         break;
       }
-      // A batch is turned into entries only while holding a slot, so files waiting for one hold no entries.
-      const ok =
-        (await this.#slots.acquire()) &&
-        (await this.#delivery.dispatch(f, generation, this.#unitOf(f, step.value, fileName), step.value.end));
-      if (!ok) {
+      const unit = this.#unitOf(f, step.value, fileName);
+      if (!(await this.#delivery.dispatch(f, generation, unit, step.value.end))) {
         await pass.return({ kind: 'replaced' });
         return undefined;
       }
     }
     if (end.kind === 'gone') return 'gone';
-    if (generation !== f.generation) return undefined;
+    if (generation !== f.generation) {
+      dropInflateState(f); // it belongs to the content before the rewrite
+      return undefined;
+    }
     if (end.kind === 'replaced') {
       // Replaced since the scan: the next scan sorts it out; do not spin on it meanwhile.
       f.retryAt = Date.now() + config.poll_interval;
