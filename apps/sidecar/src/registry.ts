@@ -5,11 +5,13 @@ import type { AnyFactory, ComponentRegistry } from '@logpush-otel/pipeline';
 import { debugExporterFactory, fileExporterFactory, otlpExporterFactory } from './exporters/index.ts';
 import { batchProcessorFactory, cloudflareProcessorFactory } from './processors/index.ts';
 import { logpushFileReceiverFactory } from './receivers/logpush-file/index.ts';
+import { logpushS3ReceiverFactory } from './receivers/logpush-s3/index.ts';
 
 /** The factories of the sidecar: receivers, processors (own and enrichment), exporters. */
 export function sidecarFactories(): AnyFactory[] {
   return [
     logpushFileReceiverFactory,
+    logpushS3ReceiverFactory,
     cloudflareProcessorFactory,
     batchProcessorFactory,
     ...enrichmentFactories,

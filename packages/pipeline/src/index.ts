@@ -40,6 +40,8 @@ export {
 } from './config-reader.ts';
 export { isDrainable } from './drain.ts';
 export type { Drainable } from './drain.ts';
+export { reportsReadiness } from './readiness.ts';
+export type { ReadinessReporter } from './readiness.ts';
 export { FanOutConsumer, cloneEntry, fanOut, settleAll } from './fan-out.ts';
 export { createRegistry } from './registry.ts';
 export type { ComponentRegistry } from './registry.ts';

@@ -11,6 +11,7 @@ import type {
 } from './component.ts';
 import { isDrainable } from './drain.ts';
 import { fanOut, settleAll } from './fan-out.ts';
+import { reportsReadiness } from './readiness.ts';
 import type { ServiceGraph } from './service-config.ts';
 
 /** A logger that adds `fields` to every message of `logger`. */
@@ -141,9 +142,13 @@ export class Service {
     return this.stateValue;
   }
 
-  /** Whether every component started and the service is not stopping. */
+  /**
+   * Whether every component started, the service is not stopping, and no component reporting its readiness
+   * (see `ReadinessReporter`) says it is not ready.
+   */
   get ready(): boolean {
-    return this.stateValue === 'running';
+    if (this.stateValue !== 'running') return false;
+    return this.components.every((c) => !reportsReadiness(c.component) || c.component.isReady());
   }
 
   /** The components of one kind, in start order. */

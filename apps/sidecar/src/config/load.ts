@@ -28,7 +28,7 @@ export interface TelemetryConfig {
 export interface StorageConfig {
   /** `storage.directory` (default `.logpush-otel` next to the config file). */
   readonly directory: string;
-  /** `storage.checkpoint_dir` (default `<directory>/checkpoints`): default for every `logpush_file` receiver. */
+  /** `storage.checkpoint_dir` (default `<directory>/checkpoints`): default of every `logpush_file` and `logpush_s3` receiver. */
   readonly checkpointDir: string;
   /** `storage.dead_letter_dir` (default `<directory>/dead-letters`): rejected lines and records. */
   readonly deadLetterDir: string;
@@ -56,7 +56,7 @@ export interface LoadOptions {
 
 /** Keys holding file-system paths, per component type: relative values resolve against the config file. */
 const PATH_KEYS: Readonly<Record<string, Readonly<Record<string, readonly string[]>>>> = {
-  receivers: { logpush_file: ['directory', 'checkpoint_dir'] },
+  receivers: { logpush_file: ['directory', 'checkpoint_dir'], logpush_s3: ['checkpoint_dir'] },
   exporters: { file: ['path'] },
   processors: { geoip: ['database', 'city_database', 'asn_database'], colo: ['file'] },
 };
@@ -275,7 +275,7 @@ export function parseConfig(
   const receivers = doc['receivers'];
   if (isPlainObject(receivers)) {
     for (const [id, section] of Object.entries(receivers)) {
-      if (typeOf(id) !== 'logpush_file') continue;
+      if (typeOf(id) !== 'logpush_file' && typeOf(id) !== 'logpush_s3') continue;
       if (section === null || section === undefined)
         receivers[id] = { checkpoint_dir: storage.checkpointDir };
       else if (isPlainObject(section) && (section['checkpoint_dir'] ?? '') === '')
