@@ -22,9 +22,3 @@ export function shardOf(key: string, count: number): number {
 export function windowEndOf(key: string): number | undefined {
   return logpushWindow(key)?.end;
 }
-
-/** The last path segment of a key. */
-export function baseName(key: string): string {
-  const slash = key.lastIndexOf('/');
-  return slash === -1 ? key : key.slice(slash + 1);
-}

@@ -2,22 +2,22 @@
 // (a bounded number at a time, streamed through the parser), and moves each object's checkpoint only past
 // records whose batches were acknowledged. Finished objects are remembered by key and ETag; the listing starts
 // after the last key below which everything is finished (and old enough not to be joined by late arrivals).
-import { isPermanentError } from '@logpush-otel/pipeline';
-import type { Consumer, Counter, CreateSettings, Gauge, Host, Receiver } from '@logpush-otel/pipeline';
+import type { Consumer, CreateSettings, Host, Receiver } from '@logpush-otel/pipeline';
 import { CheckpointStore } from '../../checkpoint/index.ts';
-import type { FileCheckpoint, StreamPosition } from '../../checkpoint/index.ts';
-import { RECEIVER_METRICS, S3_RECEIVER_METRICS } from '../../service/metric-names.ts';
+import type { StreamPosition } from '../../checkpoint/index.ts';
 import { Slots } from '../logpush-file/slots.ts';
 import { startAfterKey } from './config.ts';
 import type { LogpushS3ReceiverConfig } from './config.ts';
+import { deliverUnit } from './delivery.ts';
+import { s3ReceiverMetrics } from './metrics.ts';
+import type { S3ReceiverMetrics } from './metrics.ts';
 import { isSkippedKey, shardOf, windowEndOf } from './keys.ts';
+import { moveWatermark, newObjectCheckpoint, watermarkOf } from './object-checkpoints.ts';
 import { newObjectState, readObjectPass } from './object-pass.ts';
 import type { ObjectState, PassContext, PassEnd, Unit } from './object-pass.ts';
 import { ObjectStore, classifyFault, describeFault } from './object-store.ts';
 import type { ListedObject } from './object-store.ts';
 
-/** Checkpoint entry holding the listing watermark (its `path` is the key to list after). */
-const WATERMARK_ID = '@listing';
 /** Objects waiting to be read, at most; the listing stops there and goes on once they are finished. */
 const MAX_PENDING = 1000;
 
@@ -64,19 +64,7 @@ export class LogpushS3Receiver implements Receiver {
   #flushAgain = false;
   #newestDoneEnd: number | undefined;
   readonly #labels: Record<string, string>;
-  readonly #metrics: {
-    records: Counter;
-    bytes: Counter;
-    rejected: Counter;
-    deadLettered: Counter;
-    retries: Counter;
-    objectsDone: Counter;
-    inFlight: Gauge;
-    openObjects: Gauge;
-    lag: Gauge;
-    configFault: Gauge;
-    requestErrors: Counter;
-  };
+  readonly #metrics: S3ReceiverMetrics;
 
   constructor(settings: CreateSettings, config: LogpushS3ReceiverConfig, next: Consumer) {
     this.#settings = settings;
@@ -85,36 +73,7 @@ export class LogpushS3Receiver implements Receiver {
     this.#component = `receivers/${settings.id}`;
     this.#slots = new Slots(config.max_in_flight_batches);
     this.#labels = { receiver: settings.id };
-    const m = settings.metrics;
-    const l = ['receiver'];
-    this.#metrics = {
-      records: m.counter(RECEIVER_METRICS.recordsRead, 'Records read and handed on.', l),
-      bytes: m.counter(RECEIVER_METRICS.bytesRead, 'Decompressed bytes read.', l),
-      rejected: m.counter(RECEIVER_METRICS.recordsRejected, 'Lines that failed to parse.', l),
-      deadLettered: m.counter(
-        RECEIVER_METRICS.deadLettered,
-        'Lines, records and files written to the dead-letter store by the receiver.',
-        l,
-      ),
-      retries: m.counter(RECEIVER_METRICS.retries, 'Re-reads from the checkpoint after a rejection.', l),
-      objectsDone: m.counter(S3_RECEIVER_METRICS.objectsDone, 'Objects read and acknowledged.', l),
-      inFlight: m.gauge(RECEIVER_METRICS.inFlightBatches, 'Batches handed on, not yet acknowledged.', l),
-      openObjects: m.gauge(RECEIVER_METRICS.openFiles, 'Files (objects) being read.', l),
-      lag: m.gauge(
-        S3_RECEIVER_METRICS.lag,
-        'Seconds between now and the window end of the newest object finished.',
-        l,
-      ),
-      configFault: m.gauge(
-        S3_RECEIVER_METRICS.configFault,
-        '1 while a configuration fault stops reading.',
-        l,
-      ),
-      requestErrors: m.counter(S3_RECEIVER_METRICS.requestErrors, 'Failed requests to the store.', [
-        'receiver',
-        'kind',
-      ]),
-    };
+    this.#metrics = s3ReceiverMetrics(settings.metrics);
   }
 
   async start(_host: Host): Promise<void> {
@@ -265,7 +224,7 @@ export class LogpushS3Receiver implements Receiver {
     if (store === undefined || objects === undefined) return;
     const seq = ++this.#listingSeq;
     const { shard } = this.#config;
-    const watermark = store.get(WATERMARK_ID)?.path ?? '';
+    const watermark = watermarkOf(store);
     const configured = startAfterKey(this.#config);
     const startAfter = watermark > configured ? watermark : configured;
     const settledBefore = Date.now() - this.#config.relist_window;
@@ -290,7 +249,10 @@ export class LogpushS3Receiver implements Receiver {
       this.#pump();
     } while (token !== undefined);
     this.#listedAll = complete;
-    if (newWatermark > watermark) this.#moveWatermark(store, newWatermark);
+    if (newWatermark > watermark) {
+      moveWatermark(store, newWatermark, (key) => this.#objects.has(key));
+      this.#requestFlush();
+    }
     this.#completedListing = complete ? seq : this.#completedListing;
     this.#pump();
     this.#checkDrained();
@@ -338,48 +300,7 @@ export class LogpushS3Receiver implements Receiver {
   }
 
   #fresh(store: CheckpointStore, o: ListedObject, id: string): ObjectState {
-    const now = Date.now();
-    // The checkpoint store's file entry, applied to an object: `path` is the key, `fingerprint` the ETag.
-    const cp: FileCheckpoint = {
-      id,
-      path: o.key,
-      dev: 0,
-      ino: 0,
-      fingerprint: o.etag,
-      fingerprintLength: 0,
-      offset: 0,
-      line: 0,
-      done: false,
-      size: o.size,
-      seenAt: now,
-      updatedAt: now,
-    };
-    store.set(cp);
-    return newObjectState(o, cp);
-  }
-
-  /** Everything up to `key` is finished: list after it from now on, and forget the checkpoints below it. */
-  #moveWatermark(store: CheckpointStore, key: string): void {
-    const now = Date.now();
-    store.set({
-      id: WATERMARK_ID,
-      path: key,
-      dev: 0,
-      ino: 0,
-      fingerprint: '',
-      fingerprintLength: 0,
-      offset: 0,
-      line: 0,
-      done: true,
-      size: 0,
-      seenAt: now,
-      updatedAt: now,
-    });
-    for (const cp of [...store.entries()]) {
-      if (cp.id !== WATERMARK_ID && cp.done && cp.path <= key && !this.#objects.has(cp.path))
-        store.delete(cp.id);
-    }
-    this.#requestFlush();
+    return newObjectState(o, newObjectCheckpoint(store, o, id));
   }
 
   // ---------------------------------------------------------------- reading
@@ -518,9 +439,9 @@ export class LogpushS3Receiver implements Receiver {
     this.#metrics.inFlight.inc(1, this.#labels);
     this.#metrics.records.inc(unit.entries.length, this.#labels);
     if (unit.letters.length > 0) this.#metrics.rejected.inc(unit.letters.length, this.#labels);
-    const settled: Promise<void> = this.#deliver(unit)
+    const settled: Promise<void> = deliverUnit(this.#next, this.#settings.deadLetters, this.#component, unit)
       .then(
-        () => this.#onAck(obj, generation, ticket, unit),
+        (dead) => this.#onAck(obj, generation, ticket, unit, dead),
         (error: unknown) => this.#onReject(obj, generation, ticket, error),
       )
       .finally(() => {
@@ -536,34 +457,9 @@ export class LogpushS3Receiver implements Receiver {
     return true;
   }
 
-  async #deliver(unit: Unit): Promise<void> {
-    const letters = unit.letters.length > 0 ? this.#settings.deadLetters.write(unit.letters) : undefined;
-    const consumed = unit.entries.length > 0 ? this.#consume(unit) : undefined;
-    const [a, b] = await Promise.allSettled([letters, consumed]);
-    if (a.status === 'rejected') throw a.reason;
-    if (b.status === 'rejected') throw b.reason;
-  }
-
-  /** `next.consume`, with a PermanentError turned into dead letters (then the batch counts as handled). */
-  async #consume(unit: Unit): Promise<void> {
-    try {
-      await this.#next.consume({ entries: unit.entries });
-    } catch (error) {
-      if (!isPermanentError(error)) throw error;
-      const which = error.entries ?? unit.entries.map((_, i) => i);
-      const letters = which.flatMap((i) => {
-        const e = unit.entries[i];
-        if (e === undefined) return [];
-        const { source, line, offset } = e.position;
-        return [{ reason: error.message, component: this.#component, source, line, offset, raw: e.raw }];
-      });
-      await this.#settings.deadLetters.write(letters);
-      this.#metrics.deadLettered.inc(letters.length, this.#labels);
-    }
-  }
-
-  #onAck(obj: ObjectState, generation: number, ticket: number, unit: Unit): void {
-    if (unit.letters.length > 0) this.#metrics.deadLettered.inc(unit.letters.length, this.#labels);
+  #onAck(obj: ObjectState, generation: number, ticket: number, unit: Unit, dead: number): void {
+    if (unit.letters.length + dead > 0)
+      this.#metrics.deadLettered.inc(unit.letters.length + dead, this.#labels);
     if (generation !== obj.generation || !obj.tracker.ack(ticket)) return;
     const c = obj.tracker.committed;
     obj.cp.offset = c.offset;
