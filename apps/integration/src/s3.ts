@@ -54,7 +54,15 @@ export async function startStore(
   const proc = startProcess({
     name: 'versitygw',
     command: versitygw,
-    args: ['--port', `127.0.0.1:${port}`, '--quiet', 'posix', '--sidecar', join(root, '.meta'), join(root, 'data')],
+    args: [
+      '--port',
+      `127.0.0.1:${port}`,
+      '--quiet',
+      'posix',
+      '--sidecar',
+      join(root, '.meta'),
+      join(root, 'data'),
+    ],
     logFile: join(root, 'versitygw.log'),
     cwd: root,
     env: { ...process.env, ROOT_ACCESS_KEY: S3_ACCESS_KEY, ROOT_SECRET_KEY: S3_SECRET_KEY },
@@ -70,7 +78,12 @@ export async function createBucket(client: S3Client, bucket: string): Promise<vo
 }
 
 /** Uploads `body` as `key`. */
-export async function putObject(client: S3Client, bucket: string, key: string, body: Uint8Array | string): Promise<void> {
+export async function putObject(
+  client: S3Client,
+  bucket: string,
+  key: string,
+  body: Uint8Array | string,
+): Promise<void> {
   await client.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body }));
 }
 
@@ -185,6 +198,8 @@ export interface S3SidecarOptions {
   readonly maxInFlightBatches?: number;
   readonly maxObjectsInFlight?: number;
   readonly secretKey?: string;
+  /** Export requests in flight at once (default the exporter's 4; 1 keeps the arrival order). */
+  readonly exporterConcurrency?: number;
   /** Extra receiver settings. */
   readonly receiver?: Record<string, unknown>;
 }
@@ -218,6 +233,7 @@ export function s3SidecarConfig(o: S3SidecarOptions): Record<string, unknown> {
       otlp: {
         endpoint: o.otlpUrl,
         timeout: '60s',
+        ...(o.exporterConcurrency === undefined ? {} : { concurrency: o.exporterConcurrency }),
         retry_on_failure: { initial_interval: '50ms', max_interval: '500ms' },
       },
     },
