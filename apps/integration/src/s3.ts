@@ -198,6 +198,8 @@ export interface S3SidecarOptions {
   readonly maxInFlightBatches?: number;
   readonly maxObjectsInFlight?: number;
   readonly secretKey?: string;
+  /** `service.telemetry.metrics.address` ('' by default: no listener). */
+  readonly telemetryAddress?: string;
   /** Export requests in flight at once (default the exporter's 4; 1 keeps the arrival order). */
   readonly exporterConcurrency?: number;
   /** Extra receiver settings. */
@@ -239,7 +241,7 @@ export function s3SidecarConfig(o: S3SidecarOptions): Record<string, unknown> {
     },
     service: {
       pipelines: { logs: { receivers: ['logpush_s3'], processors: ['cloudflare'], exporters: ['otlp'] } },
-      telemetry: { logs: { level: 'info' }, metrics: { address: '' } },
+      telemetry: { logs: { level: 'info' }, metrics: { address: o.telemetryAddress ?? '' } },
     },
     storage: { directory: o.stateDir },
   };

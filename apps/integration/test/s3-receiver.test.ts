@@ -20,6 +20,7 @@ import {
   uploadDirectory,
 } from '../src/s3.ts';
 import type { RunningStore, S3SidecarOptions } from '../src/s3.ts';
+import { freePort } from '../src/processes.ts';
 import { tempDir } from '../src/services.ts';
 import { runSidecarOnce, startSidecar, writeSidecarConfig } from '../src/sidecar.ts';
 import { guardProcesses, services, skipReason } from './helpers.ts';
@@ -346,5 +347,58 @@ describe.skipIf(skipReason !== undefined)('logpush_s3 receiver against VersityGW
     }
     expect(left.size).toBeGreaterThan(0);
     await sidecar.kill();
+  });
+
+  it('wrong credentials or a missing bucket: one clear error, not ready, nothing marked done', async () => {
+    const s = await setup('s3-config-fault');
+    const { origins } = await generate(join(s.root, 'input'), 2, 500, { seed: 91 });
+    await uploadDirectory(s.store.client, BUCKET, join(s.root, 'input'), PREFIX);
+    const port = await freePort();
+    const wrong = await configFile(s, 'run', {
+      secretKey: 'not-the-secret',
+      telemetryAddress: `127.0.0.1:${port}`,
+      receiver: { retry_max_interval: '300ms' },
+    });
+    const sidecar = startSidecar(wrong.file, wrong.dir, { once: false });
+    const readyz = async (): Promise<number> =>
+      (await fetch(`http://127.0.0.1:${port}/readyz`).catch(() => undefined))?.status ?? 0;
+    await until('/readyz answering 503', async () => (await readyz()) === 503);
+    await until(
+      'a few attempts',
+      () => (sidecar.output().match(/SignatureDoesNotMatch|InvalidAccessKeyId/g) ?? []).length > 0,
+    );
+    await sleep(2000); // several retries with backoff
+    expect(await readyz()).toBe(503);
+    const errors = sidecar
+      .output()
+      .split('\n')
+      .filter((l) => l.includes('check the credentials'));
+    expect(errors, sidecar.report()).toHaveLength(1);
+    expect(errors[0]).toMatch(/SignatureDoesNotMatch|InvalidAccessKeyId/);
+    // It kept trying (with backoff) and says so in its metrics.
+    const metrics = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+    const attempts = /logpush_otel_receiver_s3_request_errors_total\{[^}]*kind="config"[^}]*\} (\d+)/.exec(
+      metrics,
+    );
+    expect(Number(attempts?.[1] ?? 0), metrics).toBeGreaterThan(2);
+    expect(metrics).toMatch(/logpush_otel_receiver_s3_config_fault\{[^}]*\} 1/);
+    expect((await sidecar.stop()).code).toBe(0);
+    expect(s.backend.records()).toHaveLength(0);
+    expect([...(await savedCheckpoints(wrong.state)).values()].filter((c) => c.done)).toHaveLength(0);
+
+    // A missing bucket stops `run --once` with the store's answer instead of waiting forever.
+    const missing = await configFile(s, 'missing', {
+      bucket: 'no-such-bucket',
+      receiver: { retry_max_interval: '200ms' },
+    });
+    const once = await runSidecarOnce(missing.file, missing.dir, 60_000);
+    expect(once.status.code, once.process.report()).toBe(1);
+    expect(once.process.output()).toMatch(/NoSuchBucket/);
+
+    // With the right credentials and the same state, everything is read.
+    const right = await configFile(s, 'run', {});
+    const fixed = await runSidecarOnce(right.file, right.dir, 60_000);
+    expect(fixed.status.code, fixed.process.report()).toBe(0);
+    expectExactlyOnce(bodies(s.backend.records()), origins);
   });
 });
