@@ -4,7 +4,7 @@
 import { mkdir, readFile, readdir } from 'node:fs/promises';
 import { createServer, request } from 'node:http';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import { join, relative, sep } from 'node:path';
 import { CreateBucketCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { canConnect, freePort, startProcess, waitUntil } from './processes.ts';
@@ -144,7 +144,7 @@ const SLOW_DOWN =
 
 /** Starts a {@link FlakyProxy} on 127.0.0.1 forwarding to `127.0.0.1:<targetPort>`. */
 export async function startFlakyProxy(targetPort: number): Promise<FlakyProxy> {
-  const sockets = new Set<import('node:net').Socket>();
+  const sockets = new Set<Socket>();
   const proxy: FlakyProxy & { server?: Server } = {
     endpoint: '',
     failing: false,
