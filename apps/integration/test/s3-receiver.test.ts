@@ -20,8 +20,8 @@ import {
   uploadDirectory,
 } from '../src/s3.ts';
 import type { RunningStore, S3SidecarOptions } from '../src/s3.ts';
-import { freePort } from '../src/processes.ts';
-import { tempDir } from '../src/services.ts';
+import { canConnect, freePort, startProcess, waitUntil } from '../src/processes.ts';
+import { REPO_ROOT, tempDir } from '../src/services.ts';
 import { runSidecarOnce, startSidecar, writeSidecarConfig } from '../src/sidecar.ts';
 import { guardProcesses, services, skipReason } from './helpers.ts';
 
@@ -399,6 +399,37 @@ describe.skipIf(skipReason !== undefined)('logpush_s3 receiver against VersityGW
     const right = await configFile(s, 'run', {});
     const fixed = await runSidecarOnce(right.file, right.dir, 60_000);
     expect(fixed.status.code, fixed.process.report()).toBe(0);
+    expectExactlyOnce(bodies(s.backend.records()), origins);
+  });
+
+  it('the example Collector gateway (examples/collector-gateway/gateway.yaml) passes every record on', async () => {
+    const s = await setup('s3-gateway');
+    const { origins } = await generate(join(s.root, 'input'), 4, 1000, { seed: 101 });
+    await uploadDirectory(s.store.client, BUCKET, join(s.root, 'input'), PREFIX);
+    const [http, grpc] = [await freePort(), await freePort()];
+    const gateway = startProcess({
+      name: 'otelcol-gateway',
+      command: services().otelcol,
+      args: [`--config=file:${join(REPO_ROOT, 'examples/collector-gateway/gateway.yaml')}`],
+      logFile: join(s.root, 'gateway.log'),
+      cwd: s.root,
+      env: {
+        ...process.env,
+        GATEWAY_ENDPOINT: `127.0.0.1:${http}`,
+        GATEWAY_GRPC_ENDPOINT: `127.0.0.1:${grpc}`,
+        BACKEND_ENDPOINT: s.backend.url,
+      },
+    });
+    await waitUntil(
+      gateway,
+      'ready',
+      async () => gateway.output().includes('Everything is ready') && (await canConnect(http)),
+    );
+    const { file, dir } = await configFile(s, 'run', { otlpUrl: `http://127.0.0.1:${http}` });
+    const run = await runSidecarOnce(file, dir, 120_000);
+    expect(run.status.code, run.process.report()).toBe(0);
+    // The sidecar's batches were acknowledged by the gateway; the gateway's exporter delivers them shortly after.
+    await s.backend.waitForRecords(origins.size, 30_000);
     expectExactlyOnce(bodies(s.backend.records()), origins);
   });
 });
