@@ -158,3 +158,12 @@ export function startAfterKey(config: LogpushS3ReceiverConfig): string {
     ? config.start_after
     : config.prefix + config.start_after;
 }
+
+/** The wait before attempt `failures + 1`: doubling from `retry_initial_interval` up to the max, ±20 % jitter. */
+export function backoff(config: LogpushS3ReceiverConfig, failures: number): number {
+  const d = Math.min(
+    config.retry_max_interval,
+    config.retry_initial_interval * 2 ** Math.min(failures - 1, 20),
+  );
+  return Math.round(d * (0.8 + Math.random() * 0.4));
+}

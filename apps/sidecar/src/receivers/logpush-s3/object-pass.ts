@@ -130,11 +130,15 @@ export async function readObjectPass(ctx: PassContext, obj: ObjectState): Promis
   if (config.field_names.length > 0) options.fieldNames = config.field_names;
   if (!seek && start.offset > 0) options.resumeFrom = { offset: start.offset, line: start.line };
 
+  // Aborted on shutdown (ctx.signal) or when the pass stops early; either ends the download.
   const abort = new AbortController();
-  const onStop = (): void => abort.abort();
-  ctx.signal.addEventListener('abort', onStop, { once: true });
   const received = { bytes: 0 };
-  const download = await store.get(obj.key, obj.etag, seek ? start.offset : 0, abort.signal);
+  const download = await store.get(
+    obj.key,
+    obj.etag,
+    seek ? start.offset : 0,
+    AbortSignal.any([ctx.signal, abort.signal]),
+  );
   const expected = seek ? obj.size - start.offset : obj.size;
   const parsed = parseBatches(counted(download.body, received), options);
   const slot = { held: false };
@@ -213,7 +217,6 @@ export async function readObjectPass(ctx: PassContext, obj: ObjectState): Promis
       abort.abort();
     }
     download.body.destroy();
-    ctx.signal.removeEventListener('abort', onStop);
     if (slot.held && (stopped || summary === undefined || streamError !== undefined)) {
       slot.held = false;
       ctx.slots.release();

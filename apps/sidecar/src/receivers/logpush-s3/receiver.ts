@@ -6,7 +6,7 @@ import type { Consumer, CreateSettings, Host, Receiver } from '@logpush-otel/pip
 import { CheckpointStore } from '../../checkpoint/index.ts';
 import type { StreamPosition } from '../../checkpoint/index.ts';
 import { Slots } from '../logpush-file/slots.ts';
-import { startAfterKey } from './config.ts';
+import { backoff, startAfterKey } from './config.ts';
 import type { LogpushS3ReceiverConfig } from './config.ts';
 import { deliverUnit } from './delivery.ts';
 import { s3ReceiverMetrics } from './metrics.ts';
@@ -59,6 +59,8 @@ export class LogpushS3Receiver implements Receiver {
   #drainMode = false;
   #drainWaiters: DrainWaiter[] = [];
   #configFault: string | undefined;
+  /** What met the configuration fault: a listing, or a download (each clears it by succeeding). */
+  #faultFrom: 'list' | 'get' = 'list';
   #faults = 0;
   #flushing: Promise<void> | undefined;
   #flushAgain = false;
@@ -151,7 +153,7 @@ export class LogpushS3Receiver implements Receiver {
     let delay = this.#config.poll_interval;
     this.#listing = this.#list()
       .then(
-        () => this.#clearFault(),
+        () => this.#clearFault('list'),
         (error: unknown) => {
           delay = this.#onListError(error) ?? delay;
         },
@@ -171,10 +173,10 @@ export class LogpushS3Receiver implements Receiver {
     if (this.#stopping) return this.#config.poll_interval;
     const kind = classifyFault(error);
     this.#metrics.requestErrors.inc(1, { ...this.#labels, kind });
-    const delay = this.#backoff(++this.#faults);
+    const delay = backoff(this.#config, ++this.#faults);
     const message = describeFault(error);
     if (kind === 'config')
-      this.#setFault(`cannot list s3://${this.#config.bucket}/${this.#config.prefix}: ${message}`);
+      this.#setFault('list', `cannot list s3://${this.#config.bucket}/${this.#config.prefix}: ${message}`);
     else {
       this.#settings.logger.warn('listing failed; will retry', {
         component: this.#component,
@@ -185,7 +187,8 @@ export class LogpushS3Receiver implements Receiver {
     return delay;
   }
 
-  #setFault(message: string): void {
+  #setFault(from: 'list' | 'get', message: string): void {
+    this.#faultFrom = from;
     if (this.#configFault !== message) {
       this.#settings.logger.error(
         `${message}; check the credentials, bucket, endpoint and region (not ready; retrying with backoff)`,
@@ -199,19 +202,17 @@ export class LogpushS3Receiver implements Receiver {
     }
   }
 
-  #clearFault(): void {
+  #clearFault(from: 'list' | 'get'): void {
+    if (this.#configFault === undefined) {
+      this.#faults = 0;
+      return;
+    }
+    if (this.#faultFrom !== from) return;
     this.#faults = 0;
-    if (this.#configFault === undefined) return;
     this.#configFault = undefined;
     this.#metrics.configFault.set(0, this.#labels);
     this.#settings.logger.info('the bucket can be read again', { component: this.#component });
     this.#pump();
-  }
-
-  #backoff(failures: number): number {
-    const c = this.#config;
-    const d = Math.min(c.retry_max_interval, c.retry_initial_interval * 2 ** Math.min(failures - 1, 20));
-    return Math.round(d * (0.8 + Math.random() * 0.4));
   }
 
   #hasPending(): boolean {
@@ -307,7 +308,7 @@ export class LogpushS3Receiver implements Receiver {
 
   /** Starts passes over waiting objects in key order, up to `max_objects_in_flight` at a time. */
   #pump(): void {
-    if (this.#stopping || this.#store === undefined || this.#configFault !== undefined) return;
+    if (this.#stopping || this.#store === undefined) return;
     const now = Date.now();
     let next = Number.POSITIVE_INFINITY;
     for (const obj of this.#objects.values()) {
@@ -357,6 +358,7 @@ export class LogpushS3Receiver implements Receiver {
       return;
     }
     if (generation !== obj.generation || end.kind === 'stopped') return;
+    this.#clearFault('get');
     if (end.kind === 'damaged') {
       await this.#settings.deadLetters.write([
         {
@@ -402,11 +404,13 @@ export class LogpushS3Receiver implements Receiver {
     }
     obj.failed = true;
     obj.failures++;
-    obj.retryAt = Date.now() + this.#backoff(obj.failures);
+    obj.retryAt = Date.now() + backoff(this.#config, obj.failures);
     if (kind === 'config') {
       this.#faults++;
-      this.#setFault(`cannot read s3://${this.#config.bucket}/${obj.key}: ${message}`);
-      this.#schedulePoll(obj.retryAt - Date.now());
+      this.#setFault(
+        'get',
+        `cannot read objects of s3://${this.#config.bucket}/${this.#config.prefix}: ${message}`,
+      );
       return;
     }
     this.#settings.logger.warn('reading an object failed; will resume from its checkpoint', {
@@ -474,7 +478,7 @@ export class LogpushS3Receiver implements Receiver {
     if (obj.failed) return;
     obj.failed = true;
     obj.failures++;
-    obj.retryAt = Date.now() + this.#backoff(obj.failures);
+    obj.retryAt = Date.now() + backoff(this.#config, obj.failures);
     this.#settings.logger.warn('batch not delivered; will re-read from the checkpoint', {
       component: this.#component,
       key: obj.key,
