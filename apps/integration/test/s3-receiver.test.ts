@@ -268,7 +268,9 @@ describe.skipIf(skipReason !== undefined)('logpush_s3 receiver against VersityGW
       proxy.failing = true;
       const { file, dir } = await configFile(s, 'run', { endpoint: proxy.endpoint });
       const sidecar = startSidecar(file, dir);
-      await sleep(3000);
+      // Refuse for a while once the sidecar asks (its SDK retries, then the receiver backs off and retries).
+      await until('requests refused', () => proxy.refused >= 4, 60_000);
+      await sleep(2000);
       proxy.failing = false;
       const status = await sidecar.exited;
       expect(status.code, sidecar.report()).toBe(0);
@@ -418,6 +420,8 @@ describe.skipIf(skipReason !== undefined)('logpush_s3 receiver against VersityGW
         GATEWAY_ENDPOINT: `127.0.0.1:${http}`,
         GATEWAY_GRPC_ENDPOINT: `127.0.0.1:${grpc}`,
         BACKEND_ENDPOINT: s.backend.url,
+        GATEWAY_METRICS_HOST: '127.0.0.1',
+        GATEWAY_METRICS_PORT: String(await freePort()),
       },
     });
     await waitUntil(
