@@ -183,15 +183,42 @@ describe.skipIf(skipReason !== undefined)('logpush_s3 receiver against VersityGW
     });
     await uploadDirectory(s.store.client, BUCKET, join(s.root, 'first'), PREFIX);
     const pollMs = 2000;
-    const { file, dir } = await configFile(s, 'run', { pollInterval: `${pollMs}ms` });
+    const port = await freePort();
+    const { file, dir } = await configFile(s, 'run', {
+      pollInterval: `${pollMs}ms`,
+      telemetryAddress: `127.0.0.1:${port}`,
+    });
     const sidecar = startSidecar(file, dir, { once: false });
     await s.backend.waitForRecords(first.origins.size, 60_000);
-    const uploaded = Date.now();
     await uploadDirectory(s.store.client, BUCKET, join(s.root, 'later'), PREFIX);
+    const uploaded = Date.now();
     await s.backend.waitForRecords(first.origins.size + later.origins.size, 30_000);
-    const waited = Date.now() - uploaded;
-    // One poll interval, plus the time to read and export 1,000 records on a busy machine.
-    expect(waited, sidecar.report()).toBeLessThan(pollMs + 3000);
+    // The first request carrying a new record left the sidecar within one poll interval of the upload (plus
+    // the time to read and export one batch on a busy machine).
+    const firstNew = s.backend.records().find((r) => typeof r.body === 'string' && later.origins.has(r.body));
+    const arrived = s.backend.requests[firstNew?.request ?? -1]?.receivedAt ?? Number.POSITIVE_INFINITY;
+    expect(arrived - uploaded, sidecar.report()).toBeLessThan(pollMs + 1500);
+
+    // The lag metric: now minus the window end named in the newest finished key.
+    const newestEnd = Math.max(
+      ...[...later.origins.values()].map((o) => {
+        const m = /_(\d{8})T(\d{2})(\d{2})(\d{2})Z_[^/]*$/.exec(o.key);
+        if (m === null) throw new Error(`no window in ${o.key}`);
+        const [, day = '', hh, mm, ss] = m;
+        return Date.UTC(
+          +day.slice(0, 4),
+          +day.slice(4, 6) - 1,
+          +day.slice(6, 8),
+          +(hh ?? 0),
+          +(mm ?? 0),
+          +(ss ?? 0),
+        );
+      }),
+    );
+    const metrics = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+    const lag = Number(/logpush_otel_receiver_s3_lag_seconds\{[^}]*\} ([\d.e+]+)/.exec(metrics)?.[1]);
+    expect(Math.abs(lag - (Date.now() - newestEnd) / 1000), metrics).toBeLessThan(60);
+
     expect((await sidecar.stop()).code, sidecar.report()).toBe(0);
     expectExactlyOnce(bodies(s.backend.records()), new Map([...first.origins, ...later.origins]));
   });
