@@ -463,4 +463,28 @@ describe.skipIf(skipReason !== undefined)('logpush_s3 receiver against VersityGW
     await s.backend.waitForRecords(origins.size, 30_000);
     expectExactlyOnce(bodies(s.backend.records()), origins);
   });
+
+  it('reads an object again from the start when its ETag changed, and says so', async () => {
+    const s = await setup('s3-etag');
+    const { origins } = await generate(join(s.root, 'input'), 2, 300, { seed: 111 });
+    const keys = await uploadDirectory(s.store.client, BUCKET, join(s.root, 'input'), PREFIX);
+    const { file, dir } = await configFile(s, 'run');
+    const first = await runSidecarOnce(file, dir, 60_000);
+    expect(first.status.code, first.process.report()).toBe(0);
+    expectExactlyOnce(bodies(s.backend.records()), origins);
+    // The first object is replaced by other content under the same key.
+    const replaced = keys[0] ?? '';
+    const other = await generate(join(s.root, 'other'), 1, 200, { seed: 112, gzip: false });
+    const [otherFile] = await filesUnder(join(s.root, 'other'));
+    await putObject(s.store.client, BUCKET, replaced, await readFile(join(s.root, 'other', otherFile ?? '')));
+    const before = s.backend.records().length;
+    const second = await runSidecarOnce(file, dir, 60_000);
+    expect(second.status.code, second.process.report()).toBe(0);
+    expect(second.process.output()).toMatch(
+      /object changed since it was read \(new ETag\); reading it again/,
+    );
+    const again = bodies(s.backend.records().slice(before));
+    expect(new Set(again)).toEqual(new Set(other.origins.keys()));
+    expect(again).toHaveLength(200);
+  });
 });
