@@ -5,6 +5,7 @@
 import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
+import { GetObjectTaggingCommand } from '@aws-sdk/client-s3';
 import { writeLogpushDirectory } from '@logpush-otel/testdata/generator';
 import { startOtlpReceiver } from '@logpush-otel/testdata/otlp-receiver';
 import type { DecodedLogRecord, OtlpReceiver } from '@logpush-otel/testdata/otlp-receiver';
@@ -486,5 +487,19 @@ describe.skipIf(skipReason !== undefined)('logpush_s3 receiver against VersityGW
     const again = bodies(s.backend.records().slice(before));
     expect(new Set(again)).toEqual(new Set(other.origins.keys()));
     expect(again).toHaveLength(200);
+  });
+
+  it('after_ack: tag marks every finished object with logpush-otel=done', async () => {
+    const s = await setup('s3-tag');
+    const { origins } = await generate(join(s.root, 'input'), 3, 200, { seed: 121 });
+    const keys = await uploadDirectory(s.store.client, BUCKET, join(s.root, 'input'), PREFIX);
+    const { file, dir } = await configFile(s, 'run', { afterAck: 'tag' });
+    const run = await runSidecarOnce(file, dir, 60_000);
+    expect(run.status.code, run.process.report()).toBe(0);
+    expectExactlyOnce(bodies(s.backend.records()), origins);
+    for (const key of keys) {
+      const tags = await s.store.client.send(new GetObjectTaggingCommand({ Bucket: BUCKET, Key: key }));
+      expect(tags.TagSet, key).toEqual([{ Key: 'logpush-otel', Value: 'done' }]);
+    }
   });
 });
