@@ -136,6 +136,8 @@ export interface FlakyProxy {
   refused: number;
   /** Requests forwarded so far. */
   forwarded: number;
+  /** The Range headers of the requests forwarded, in order. */
+  readonly ranges: string[];
   close(): Promise<void>;
 }
 
@@ -150,6 +152,7 @@ export async function startFlakyProxy(targetPort: number): Promise<FlakyProxy> {
     failing: false,
     refused: 0,
     forwarded: 0,
+    ranges: [],
     close: () =>
       new Promise<void>((resolve) => {
         for (const s of sockets) s.destroy();
@@ -164,6 +167,7 @@ export async function startFlakyProxy(targetPort: number): Promise<FlakyProxy> {
       return;
     }
     proxy.forwarded++;
+    if (typeof req.headers.range === 'string') proxy.ranges.push(req.headers.range);
     const upstream = request(
       { host: '127.0.0.1', port: targetPort, method: req.method, path: req.url, headers: req.headers },
       (answer) => {

@@ -252,8 +252,22 @@ describe.skipIf(skipReason !== undefined)('logpush_s3 receiver against VersityGW
 
     const before = s.backend.records().length;
     s.backend.respondWith(() => undefined);
-    const { status, process } = await runSidecarOnce(file, dir, 120_000);
+    // The restart goes through a recording proxy: the partly read object is resumed with a ranged GET.
+    const proxy = await startFlakyProxy(s.store.port);
+    const resumed = await configFile(s, 'run', {
+      endpoint: proxy.endpoint,
+      batchSize: 200,
+      maxInFlightBatches: 4,
+      maxObjectsInFlight: 1,
+    });
+    const { status, process } = await runSidecarOnce(resumed.file, resumed.dir, 120_000).finally(() =>
+      proxy.close(),
+    );
     expect(status.code, process.report()).toBe(0);
+    expect(
+      proxy.ranges.filter((r) => /^bytes=[1-9]\d*-$/.test(r)).length,
+      proxy.ranges.join(', '),
+    ).toBeGreaterThan(0);
     const secondRun = bodies(s.backend.records().slice(before));
     expect(new Set([...firstRun, ...secondRun]).size).toBe(origins.size);
     for (const raw of secondRun) {

@@ -2,7 +2,7 @@
 // (a ranged GET for plain NDJSON; for gzip, from the start with the parser skipping what was already
 // delivered), parse it as a stream, and hand records on in units of `batch_size`, each holding one slot of the
 // receiver's in-flight bound. The pass never holds more than one unit and the parser's buffers in memory.
-import { isGzip, parseBatches } from '@logpush-otel/parser';
+import { parseBatches } from '@logpush-otel/parser';
 import type { ParseError, ParseOptions, ParseSummary } from '@logpush-otel/parser';
 import type { DeadLetter, LogEntry } from '@logpush-otel/pipeline';
 import { AckTracker } from '../../checkpoint/index.ts';
@@ -85,13 +85,14 @@ export type PassEnd =
 
 const STREAM_ERRORS = new Set(['truncated-gzip', 'corrupt-gzip', 'read-error']);
 
-/** The format of plain bytes from their first non-blank byte: `{` NDJSON, `[` JSON array, else CSV. */
-function sniffFormat(head: Uint8Array): 'ndjson' | 'json-array' | 'csv' | undefined {
-  for (const b of head) {
-    if (b === 0x20 || b === 0x09 || b === 0x0a || b === 0x0d) continue;
-    return b === 0x7b ? 'ndjson' : b === 0x5b ? 'json-array' : 'csv';
-  }
-  return undefined;
+/**
+ * What an object's first bytes say: gzip (the 1f 8b magic), and whether the first non-blank byte is `{` (NDJSON).
+ * Only used to decide whether a resume can use a ranged GET; the parser detects the input itself.
+ */
+function headKind(head: Uint8Array): { gzip: boolean; ndjson: boolean } {
+  const gzip = head.length >= 2 && head[0] === 0x1f && head[1] === 0x8b;
+  const first = head.find((b) => b !== 0x20 && b !== 0x09 && b !== 0x0a && b !== 0x0d);
+  return { gzip, ndjson: !gzip && first === 0x7b };
 }
 
 /** The body's chunks, counting the bytes received. */
@@ -118,7 +119,8 @@ export async function readObjectPass(ctx: PassContext, obj: ObjectState): Promis
   let seek = false;
   if (start.offset > 0 && config.format !== 'csv' && config.format !== 'json-array') {
     const head = await store.head(obj.key, obj.etag, 64);
-    seek = !isGzip(head) && (config.format === 'ndjson' || sniffFormat(head) === 'ndjson');
+    const kind = headKind(head);
+    seek = !kind.gzip && (config.format === 'ndjson' || kind.ndjson);
   }
   const base: StreamPosition = seek ? start : { offset: 0, line: 0 };
   const options: ParseOptions = {
