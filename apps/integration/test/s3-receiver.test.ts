@@ -224,64 +224,68 @@ describe.skipIf(skipReason !== undefined)('logpush_s3 receiver against VersityGW
     expectExactlyOnce(bodies(s.backend.records()), new Map([...first.origins, ...later.origins]));
   });
 
-  it('killed with SIGKILL inside an object, restarted: nothing lost, nothing before the checkpoint resent', async () => {
-    const s = await setup('s3-kill');
-    // Plain NDJSON objects: the restart resumes inside the object with a ranged GET.
-    const { origins } = await generate(join(s.root, 'input'), 4, 3000, { seed: 31, gzip: false });
-    await uploadDirectory(s.store.client, BUCKET, join(s.root, 'input'), PREFIX);
-    const answered = 8;
-    s.backend.respondWith((n) => (n >= answered ? { status: 200, delayMs: 120_000 } : undefined));
-    const { file, dir, state } = await configFile(s, 'run', {
-      batchSize: 200,
-      maxInFlightBatches: 4,
-      maxObjectsInFlight: 1,
-    });
-    const first = startSidecar(file, dir, { once: false });
-    await until(
-      'requests held by the backend',
-      () => s.backend.requests.length >= answered + 2 || !!first.exitStatus,
-    );
-    await sleep(300); // let the acknowledged positions reach the disk
-    await first.kill();
-    const firstRun = bodies(s.backend.records());
-    expect(firstRun.length).toBeGreaterThan(0);
-    expect(firstRun.length).toBeLessThan(origins.size);
-    const saved = await savedCheckpoints(state);
-    const partial = [...saved.entries()].filter(([, c]) => !c.done && c.line > 0);
-    expect(partial.length, 'an object checkpointed in its middle').toBeGreaterThan(0);
+  it.each([
+    ['plain NDJSON, resumed with a ranged GET', false],
+    ['gzip, decompressed from the start with the delivered part skipped', true],
+  ])(
+    'killed with SIGKILL inside an object, restarted: nothing lost, nothing before the checkpoint resent (%s)',
+    async (_name, gzip) => {
+      const s = await setup('s3-kill');
+      const { origins } = await generate(join(s.root, 'input'), 4, 3000, { seed: 31, gzip });
+      await uploadDirectory(s.store.client, BUCKET, join(s.root, 'input'), PREFIX);
+      const answered = 8;
+      s.backend.respondWith((n) => (n >= answered ? { status: 200, delayMs: 120_000 } : undefined));
+      const { file, dir, state } = await configFile(s, 'run', {
+        batchSize: 200,
+        maxInFlightBatches: 4,
+        maxObjectsInFlight: 1,
+      });
+      const first = startSidecar(file, dir, { once: false });
+      await until(
+        'requests held by the backend',
+        () => s.backend.requests.length >= answered + 2 || !!first.exitStatus,
+      );
+      await sleep(300); // let the acknowledged positions reach the disk
+      await first.kill();
+      const firstRun = bodies(s.backend.records());
+      expect(firstRun.length).toBeGreaterThan(0);
+      expect(firstRun.length).toBeLessThan(origins.size);
+      const saved = await savedCheckpoints(state);
+      const partial = [...saved.entries()].filter(([, c]) => !c.done && c.line > 0);
+      expect(partial.length, 'an object checkpointed in its middle').toBeGreaterThan(0);
 
-    const before = s.backend.records().length;
-    s.backend.respondWith(() => undefined);
-    // The restart goes through a recording proxy: the partly read object is resumed with a ranged GET.
-    const proxy = await startFlakyProxy(s.store.port);
-    const resumed = await configFile(s, 'run', {
-      endpoint: proxy.endpoint,
-      batchSize: 200,
-      maxInFlightBatches: 4,
-      maxObjectsInFlight: 1,
-    });
-    const { status, process } = await runSidecarOnce(resumed.file, resumed.dir, 120_000).finally(() =>
-      proxy.close(),
-    );
-    expect(status.code, process.report()).toBe(0);
-    expect(
-      proxy.ranges.filter((r) => /^bytes=[1-9]\d*-$/.test(r)).length,
-      proxy.ranges.join(', '),
-    ).toBeGreaterThan(0);
-    const secondRun = bodies(s.backend.records().slice(before));
-    expect(new Set([...firstRun, ...secondRun]).size).toBe(origins.size);
-    for (const raw of secondRun) {
-      const o = origins.get(raw);
-      expect(o).toBeDefined();
-      if (o === undefined) continue;
-      const cp = saved.get(o.key);
-      expect(cp?.done ?? false, `${o.key} was finished before the kill but read again`).toBe(false);
-      expect(
-        o.line,
-        `${o.key}:${o.line} re-sent though the checkpoint was at line ${cp?.line}`,
-      ).toBeGreaterThan(cp?.line ?? 0);
-    }
-  });
+      const before = s.backend.records().length;
+      s.backend.respondWith(() => undefined);
+      // The restart goes through a proxy that records the Range headers.
+      const proxy = await startFlakyProxy(s.store.port);
+      const resumed = await configFile(s, 'run', {
+        endpoint: proxy.endpoint,
+        batchSize: 200,
+        maxInFlightBatches: 4,
+        maxObjectsInFlight: 1,
+      });
+      const { status, process } = await runSidecarOnce(resumed.file, resumed.dir, 120_000).finally(() =>
+        proxy.close(),
+      );
+      expect(status.code, process.report()).toBe(0);
+      const ranged = proxy.ranges.filter((r) => /^bytes=[1-9]\d*-$/.test(r));
+      if (gzip) expect(ranged, 'gzip objects are read from their first byte').toEqual([]);
+      else expect(ranged.length, proxy.ranges.join(', ')).toBeGreaterThan(0);
+      const secondRun = bodies(s.backend.records().slice(before));
+      expect(new Set([...firstRun, ...secondRun]).size).toBe(origins.size);
+      for (const raw of secondRun) {
+        const o = origins.get(raw);
+        expect(o).toBeDefined();
+        if (o === undefined) continue;
+        const cp = saved.get(o.key);
+        expect(cp?.done ?? false, `${o.key} was finished before the kill but read again`).toBe(false);
+        expect(
+          o.line,
+          `${o.key}:${o.line} re-sent though the checkpoint was at line ${cp?.line}`,
+        ).toBeGreaterThan(cp?.line ?? 0);
+      }
+    },
+  );
 
   it('loses nothing when the store restarts mid-run', async () => {
     const s = await setup('s3-store-restart');
