@@ -123,10 +123,14 @@ export class ObjectStore {
     return `s3://${this.bucket}/${key}`;
   }
 
-  /** One page of the listing under the prefix, in key order, after `startAfter`, continuing from `token`. */
+  /**
+   * One page of the listing under the prefix, in key order, after `startAfter`, continuing from `token`.
+   * `signal` aborts it (besides the request timeout).
+   */
   async listPage(
     startAfter: string,
     token: string | undefined,
+    signal: AbortSignal,
   ): Promise<{ objects: ListedObject[]; next: string | undefined }> {
     const out = await this.#client.send(
       new ListObjectsV2Command({
@@ -138,7 +142,7 @@ export class ObjectStore {
             : { StartAfter: startAfter }
           : { ContinuationToken: token }),
       }),
-      { abortSignal: AbortSignal.timeout(this.#timeoutMs) },
+      { abortSignal: AbortSignal.any([signal, AbortSignal.timeout(this.#timeoutMs)]) },
     );
     const objects: ListedObject[] = [];
     for (const o of out.Contents ?? []) {

@@ -234,7 +234,7 @@ export class LogpushS3Receiver implements Receiver {
     let token: string | undefined;
     let complete = true;
     do {
-      const page = await objects.listPage(startAfter, token);
+      const page = await objects.listPage(startAfter, token, this.#abort.signal);
       token = page.next;
       for (const o of page.objects) {
         if (this.#stopping) return;
