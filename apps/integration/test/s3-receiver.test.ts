@@ -87,7 +87,7 @@ function expectExactlyOnce(received: readonly string[], origins: Origins): void 
   expect(counts.size, 'distinct records delivered').toBe(origins.size);
 }
 
-/** The checkpoints a sidecar saved (snapshot, then journal), by object key: the last entry of each. */
+/** The checkpoints a sidecar saved (snapshot, then journal, deletions applied), by object key. */
 async function savedCheckpoints(
   state: string,
   name = 'logpush_s3',
@@ -105,8 +105,16 @@ async function savedCheckpoints(
   const journal = await readFile(`${file}.journal`, 'utf8').catch(() => '');
   for (const line of journal.split('\n')) {
     if (line === '') continue;
-    const parsed = JSON.parse(line) as { set?: Parameters<typeof take>[0] };
+    const parsed = JSON.parse(line) as {
+      set?: Parameters<typeof take>[0];
+      delete?: string;
+      version?: number;
+    };
     if (parsed.set !== undefined) take(parsed.set);
+    // Object entries are keyed by the object key: a delete names it.
+    const gone = parsed.delete === undefined ? undefined : out.get(parsed.delete);
+    if (parsed.delete !== undefined && gone !== undefined && gone.version < (parsed.version ?? 0))
+      out.delete(parsed.delete);
   }
   return out;
 }
@@ -519,5 +527,43 @@ describe.skipIf(skipReason !== undefined)('logpush_s3 receiver against VersityGW
       const tags = await s.store.client.send(new GetObjectTaggingCommand({ Bucket: BUCKET, Key: key }));
       expect(tags.TagSet, key).toEqual([{ Key: 'logpush-otel', Value: 'done' }]);
     }
+  });
+
+  it('lists after the watermark once objects are finished and settled, forgetting their checkpoints', async () => {
+    const s = await setup('s3-watermark');
+    const first = await generate(join(s.root, 'first'), 3, 100, { seed: 131 });
+    await uploadDirectory(s.store.client, BUCKET, join(s.root, 'first'), PREFIX);
+    // relist_window 0: finished objects count as settled at once, so the watermark moves over them.
+    const { file, dir, state } = await configFile(s, 'run', { receiver: { relist_window: 0 } });
+    const one = await runSidecarOnce(file, dir, 60_000);
+    expect(one.status.code, one.process.report()).toBe(0);
+    // A second run lists again: the watermark (set by the second listing) covers the three finished objects.
+    const two = await runSidecarOnce(file, dir, 60_000);
+    expect(two.status.code, two.process.report()).toBe(0);
+    const journal = await readFile(join(state, 'checkpoints', 'logpush_s3.checkpoints.json.journal'), 'utf8');
+    const watermarks = journal
+      .split('\n')
+      .filter((l) => l.includes('"@listing"'))
+      .map((l) => (JSON.parse(l) as { set: { path: string } }).set.path);
+    const lastKey = [...first.origins.values()]
+      .map((o) => o.key)
+      .sort()
+      .at(-1);
+    expect(watermarks.at(-1)).toBe(lastKey);
+    expect(
+      [...(await savedCheckpoints(state)).keys()],
+      'finished entries below the watermark are dropped',
+    ).toEqual([]);
+    expectExactlyOnce(bodies(s.backend.records()), first.origins);
+
+    // New objects after the watermark are read; nothing before it is listed again.
+    const later = await generate(join(s.root, 'later'), 2, 100, {
+      seed: 132,
+      startUnixNano: 1_704_153_600_000_000_000n,
+    });
+    await uploadDirectory(s.store.client, BUCKET, join(s.root, 'later'), PREFIX);
+    const three = await runSidecarOnce(file, dir, 60_000);
+    expect(three.status.code, three.process.report()).toBe(0);
+    expectExactlyOnce(bodies(s.backend.records()), new Map([...first.origins, ...later.origins]));
   });
 });
