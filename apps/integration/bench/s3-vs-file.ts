@@ -1,7 +1,7 @@
 // Bucket vs disk: the same gzip Logpush files read by `logpush-otel run --once` (a) from a bucket of a loopback
 // VersityGW with the `logpush_s3` receiver and (b) from a directory with the `logpush_file` receiver, exporting
 // to the same loopback OTLP receiver (which only counts records). Alternates the two for a few rounds and prints
-// records/s and CPU seconds of the sidecar for each, with the machine's load average. Not a CI gate.
+// records/s, CPU seconds and peak RSS of the sidecar for each, with the machine's load average. Not a CI gate.
 //
 //   npm run bench:s3 -w @logpush-otel/integration -- [--records 240000] [--objects 24] [--rounds 2]
 //
@@ -45,7 +45,7 @@ async function main(): Promise<void> {
   await createBucket(store.client, 'logpush');
   await uploadDirectory(store.client, 'logpush', input, '');
   const backend = await startOtlpReceiver({ decode: 'count' });
-  const results: { source: string; seconds: number; cpu: number }[] = [];
+  const results: { source: string; seconds: number; cpu: number; rss: number }[] = [];
   try {
     for (let round = 0; round < ROUNDS; round++) {
       for (const source of ['bucket', 'disk'] as const) {
@@ -73,8 +73,13 @@ async function main(): Promise<void> {
         const started = process.hrtime.bigint();
         const proc = startSidecar(file, dir);
         let cpu = 0;
+        let rss = 0;
         const sampler = setInterval(() => {
-          if (proc.pid !== undefined) void procUsage(proc.pid).then((u) => (cpu = u?.cpuSeconds ?? cpu));
+          if (proc.pid === undefined) return;
+          void procUsage(proc.pid).then((u) => {
+            cpu = u?.cpuSeconds ?? cpu;
+            rss = u?.peakRssBytes ?? rss;
+          });
         }, 50);
         const status = await proc.exited;
         clearInterval(sampler);
@@ -83,10 +88,10 @@ async function main(): Promise<void> {
         if (status.code !== 0 || got < RECORDS) {
           throw new Error(`${source}: exit ${status.code}, ${got} of ${RECORDS} records\n${proc.report()}`);
         }
-        results.push({ source, seconds, cpu });
+        results.push({ source, seconds, cpu, rss });
         console.log(
           `round ${round + 1} ${source.padEnd(6)} ${RECORDS} records in ${seconds.toFixed(2)} s = ` +
-            `${Math.round(RECORDS / seconds)} records/s, sidecar CPU ${cpu.toFixed(2)} s`,
+            `${Math.round(RECORDS / seconds)} records/s, sidecar CPU ${cpu.toFixed(2)} s, peak RSS ${Math.round(rss / 1048576)} MiB`,
         );
       }
     }
