@@ -78,7 +78,7 @@ async function main(): Promise<void> {
           if (proc.pid === undefined) return;
           void procUsage(proc.pid).then((u) => {
             cpu = u?.cpuSeconds ?? cpu;
-            rss = u?.peakRssBytes ?? rss;
+            rss = Math.max(rss, u?.peakRssBytes ?? 0); // an exited (zombie) process reports none
           });
         }, 50);
         const status = await proc.exited;
