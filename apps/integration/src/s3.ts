@@ -128,12 +128,19 @@ export async function listKeys(client: S3Client, bucket: string): Promise<string
   return keys;
 }
 
-/** A proxy in front of the store that forwards requests, or answers 503 SlowDown while `failing` is set. */
+/**
+ * A proxy in front of the store that forwards requests (path-style), answers 503 SlowDown to everything while
+ * `failing` is set, and 403 AccessDenied to object downloads while `denyObjects` is set.
+ */
 export interface FlakyProxy {
   readonly endpoint: string;
   failing: boolean;
   /** Requests answered 503 so far. */
   refused: number;
+  /** While set, GETs of objects (not listings) are answered 403 AccessDenied. */
+  denyObjects: boolean;
+  /** Requests answered 403 so far. */
+  denied: number;
   /** Requests forwarded so far. */
   forwarded: number;
   /** The Range headers of the requests forwarded, in order. */
@@ -144,6 +151,9 @@ export interface FlakyProxy {
 const SLOW_DOWN =
   '<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>SlowDown</Code><Message>Please reduce your request rate.</Message></Error>';
 
+const ACCESS_DENIED =
+  '<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>AccessDenied</Code><Message>Access Denied</Message></Error>';
+
 /** Starts a {@link FlakyProxy} on 127.0.0.1 forwarding to `127.0.0.1:<targetPort>`. */
 export async function startFlakyProxy(targetPort: number): Promise<FlakyProxy> {
   const sockets = new Set<Socket>();
@@ -151,6 +161,8 @@ export async function startFlakyProxy(targetPort: number): Promise<FlakyProxy> {
     endpoint: '',
     failing: false,
     refused: 0,
+    denyObjects: false,
+    denied: 0,
     forwarded: 0,
     ranges: [],
     close: () =>
@@ -164,6 +176,13 @@ export async function startFlakyProxy(targetPort: number): Promise<FlakyProxy> {
       proxy.refused++;
       req.resume();
       res.writeHead(503, { 'content-type': 'application/xml', 'retry-after': '1' }).end(SLOW_DOWN);
+      return;
+    }
+    const objectGet = req.method === 'GET' && /^\/[^/?]+\/[^?]+/.test(req.url ?? '');
+    if (proxy.denyObjects && objectGet) {
+      proxy.denied++;
+      req.resume();
+      res.writeHead(403, { 'content-type': 'application/xml' }).end(ACCESS_DENIED);
       return;
     }
     proxy.forwarded++;

@@ -566,4 +566,41 @@ describe.skipIf(skipReason !== undefined)('logpush_s3 receiver against VersityGW
     expect(three.status.code, three.process.report()).toBe(0);
     expectExactlyOnce(bodies(s.backend.records()), new Map([...first.origins, ...later.origins]));
   });
+
+  it('downloads refused (403) while listing works: one error, not ready, then everything once allowed', async () => {
+    const s = await setup('s3-denied');
+    const { origins } = await generate(join(s.root, 'input'), 3, 300, { seed: 141 });
+    await uploadDirectory(s.store.client, BUCKET, join(s.root, 'input'), PREFIX);
+    const proxy = await startFlakyProxy(s.store.port);
+    try {
+      proxy.denyObjects = true;
+      const port = await freePort();
+      const { file, dir } = await configFile(s, 'run', {
+        endpoint: proxy.endpoint,
+        telemetryAddress: `127.0.0.1:${port}`,
+        receiver: { retry_max_interval: '300ms' },
+      });
+      const sidecar = startSidecar(file, dir, { once: false });
+      const readyz = async (): Promise<number> =>
+        (await fetch(`http://127.0.0.1:${port}/readyz`).catch(() => undefined))?.status ?? 0;
+      await until('downloads refused a few times', () => proxy.denied >= 6);
+      expect(await readyz()).toBe(503);
+      const errors = sidecar
+        .output()
+        .split('\n')
+        .filter((l) => l.includes('cannot read objects of'));
+      expect(errors, sidecar.report()).toHaveLength(1);
+      expect(errors[0]).toMatch(/AccessDenied/);
+      expect(s.backend.records()).toHaveLength(0);
+
+      proxy.denyObjects = false;
+      await s.backend.waitForRecords(origins.size, 60_000);
+      await until('/readyz answering 200', async () => (await readyz()) === 200);
+      expect(sidecar.output()).toContain('the bucket can be read again');
+      expect((await sidecar.stop()).code, sidecar.report()).toBe(0);
+      expectExactlyOnce(bodies(s.backend.records()), origins);
+    } finally {
+      await proxy.close();
+    }
+  });
 });
