@@ -1,14 +1,16 @@
 #!/usr/bin/env bash
 # Builds (or reuses) the reference services of the integration suite and the peer benchmark:
 #   - an OpenTelemetry Collector made with the Collector builder (ocb) from integration/collector/manifest.yaml;
-#   - VictoriaLogs (its victoria-logs command) from integration/victorialogs/go.mod.
+#   - VictoriaLogs (its victoria-logs command) from integration/victorialogs/go.mod;
+#   - VersityGW, an S3-compatible server, by build-versitygw.sh (cached by its own version, so pinning it anew
+#     does not rebuild the Collector).
 # Both come from the Go module proxy at the versions pinned in those two files. Results are cached under
 # $LOGPUSH_OTEL_SERVICES_DIR (default: <repo>/.reference-services, git-ignored), keyed by a hash of the pinned
 # inputs and the Go version: a second run only checks that the binaries exist and exits in well under a second.
 # Go's own caches (GOCACHE, GOMODCACHE) are used as configured, so a fresh clone on a machine that built the
 # services before only links them again (seconds) instead of compiling everything.
 #
-# On success prints, and writes to <cache>/services.json, the absolute paths of the two binaries.
+# On success prints, and writes to <cache>/services.json, the absolute paths of the three binaries.
 # Exit codes: 0 built or reused, 1 build failed, 3 Go is missing or older than the pinned modules need.
 set -euo pipefail
 
@@ -68,11 +70,14 @@ exec 9>"$CACHE/.lock"
 flock 9
 
 write_result() {
-  local versions
-  versions="$(printf '{"go":"%s","collectorBuilder":"%s","victoriaMetricsModule":"%s"}' "$GO_VERSION" "$OCB_VERSION" \
-    "$(sed -nE 's/^require github.com\/VictoriaMetrics\/VictoriaMetrics (v[^ ]+).*/\1/p' "$VL_MODULE_DIR/go.mod")")"
-  printf '{"otelcol":"%s","victoriaLogs":"%s","versions":%s}\n' "$OTELCOL" "$VICTORIA_LOGS" "$versions" \
-    >"$CACHE/services.json.tmp"
+  local versions versitygw
+  versitygw="$(LOGPUSH_OTEL_SERVICES_DIR="$CACHE" bash "$ROOT/integration/scripts/build-versitygw.sh")"
+  versions="$(printf '{"go":"%s","collectorBuilder":"%s","victoriaMetricsModule":"%s","versitygw":"%s"}' \
+    "$GO_VERSION" "$OCB_VERSION" \
+    "$(sed -nE 's/^require github.com\/VictoriaMetrics\/VictoriaMetrics (v[^ ]+).*/\1/p' "$VL_MODULE_DIR/go.mod")" \
+    "$(basename "$(dirname "$versitygw")" | sed -E 's/^versitygw-(v[^-]+)-.*/\1/')")"
+  printf '{"otelcol":"%s","victoriaLogs":"%s","versitygw":"%s","versions":%s}\n' "$OTELCOL" "$VICTORIA_LOGS" \
+    "$versitygw" "$versions" >"$CACHE/services.json.tmp"
   mv "$CACHE/services.json.tmp" "$CACHE/services.json"
   cat "$CACHE/services.json"
 }

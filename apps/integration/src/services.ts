@@ -15,6 +15,8 @@ export const REPO_ROOT = resolve(fileURLToPath(new URL('../../../', import.meta.
 export interface ServicePaths {
   readonly otelcol: string;
   readonly victoriaLogs: string;
+  /** VersityGW, the S3-compatible store of the `logpush_s3` suite. */
+  readonly versitygw: string;
   readonly versions: Readonly<Record<string, string>>;
 }
 

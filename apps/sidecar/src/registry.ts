@@ -6,12 +6,14 @@ import { debugExporterFactory, fileExporterFactory, otlpExporterFactory } from '
 import { batchProcessorFactory, cloudflareProcessorFactory } from './processors/index.ts';
 import { logpushFileReceiverFactory } from './receivers/logpush-file/index.ts';
 import { logpushHttpReceiverFactory } from './receivers/logpush-http/index.ts';
+import { logpushS3ReceiverFactory } from './receivers/logpush-s3/index.ts';
 
 /** The factories of the sidecar: receivers, processors (own and enrichment), exporters. */
 export function sidecarFactories(): AnyFactory[] {
   return [
     logpushFileReceiverFactory,
     logpushHttpReceiverFactory,
+    logpushS3ReceiverFactory,
     cloudflareProcessorFactory,
     batchProcessorFactory,
     ...enrichmentFactories,

@@ -249,7 +249,7 @@ storage:
         'service.telemetry.metrics.address: expected host:port such as 127.0.0.1:8888 (or \'\' for none), got "localhost"',
         'storage.directory: expected a string, got 5',
         expect.stringMatching(
-          /^receivers\.kafka: unknown receiver type "kafka" \(known: logpush_file, logpush_http\)$/,
+          /^receivers\.kafka: unknown receiver type "kafka" \(known: logpush_file, logpush_http, logpush_s3\)$/,
         ),
         'processors.batch.send_batch_size: expected an integer >= 1, got 0',
         'processors.batch.timeout: expected a duration such as 200ms, 5s or 1m, got "soon"',

@@ -92,4 +92,31 @@ describe('shipped examples', () => {
     const config = result.config.graph.receivers.get('logpush_http')?.config as { spool_dir: string };
     expect(config.spool_dir).toBe('/var/lib/logpush-otel/spool/logpush_http');
   });
+
+  it('the sharded StatefulSet takes the shard of each replica from its pod index', async () => {
+    const docs = parseAllDocuments(
+      await readFile(examples('kubernetes/logpush-s3-statefulset.yaml'), 'utf8'),
+    );
+    const objects = docs.map((d) => {
+      expect(d.errors).toEqual([]);
+      return d.toJS() as { kind: string; data?: Record<string, string> };
+    });
+    expect(objects.map((o) => o.kind)).toEqual(['ConfigMap', 'Service', 'StatefulSet']);
+    const text = objects[0]?.data?.['config.yaml'] ?? '';
+    const result = parseConfig(text, {
+      registry,
+      env: {
+        OTEL_EXPORTER_OTLP_ENDPOINT: 'http://otel-gateway:4318',
+        SHARD_INDEX: '2',
+        SHARD_COUNT: '3',
+        R2_ACCOUNT_ID: '0123456789abcdef0123456789abcdef',
+        R2_ACCESS_KEY_ID: 'id',
+        R2_SECRET_ACCESS_KEY: 'secret',
+      },
+    });
+    if (!result.ok) throw new Error(formatIssues(result.issues));
+    const receiver = result.config.graph.receivers.get('logpush_s3')?.config as Record<string, unknown>;
+    expect(receiver['shard']).toEqual({ index: 2, count: 3 });
+    expect(receiver['endpoint']).toBe('https://0123456789abcdef0123456789abcdef.r2.cloudflarestorage.com');
+  });
 });

@@ -10,8 +10,8 @@ import type {
   Receiver,
 } from './component.ts';
 import { isDrainable } from './drain.ts';
-import { reportsReadiness } from './readiness.ts';
 import { fanOut, settleAll } from './fan-out.ts';
+import { reportsReadiness } from './readiness.ts';
 import type { ServiceGraph } from './service-config.ts';
 
 /** A logger that adds `fields` to every message of `logger`. */

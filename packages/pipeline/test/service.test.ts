@@ -151,6 +151,39 @@ function setup(config: Record<string, unknown>): {
 }
 
 describe('Service', () => {
+  it('is not ready while a component reporting its readiness says so', async () => {
+    let healthy = false;
+    const gated: ReceiverFactory<Record<string, never>> = {
+      type: 'gated',
+      kind: 'receiver',
+      stability: 'development',
+      defaultConfig: () => ({}),
+      validate: (config, path) => new ConfigReader(config, path).finish({}),
+      create: () => ({
+        start: () => Promise.resolve(),
+        shutdown: () => Promise.resolve(),
+        notReadyReason: () => (healthy ? undefined : 'not healthy'),
+      }),
+    };
+    const registry = createRegistry([gated, sinkFactory([], new Map())]);
+    const result = validateServiceConfig(
+      {
+        receivers: { gated: null },
+        exporters: { sink: null },
+        pipelines: { logs: { receivers: ['gated'], exporters: ['sink'] } },
+      },
+      registry,
+    );
+    if (!result.ok) throw new Error('invalid test config');
+    const service = new Service(result.config, createTestHost());
+    await service.start();
+    expect(service.ready).toBe(false);
+    healthy = true;
+    expect(service.ready).toBe(true);
+    await service.shutdown();
+    expect(service.ready).toBe(false);
+  });
+
   it('starts exporters, then processors, then receivers, and stops them in the reverse order', async () => {
     const { service, journal } = setup({
       receivers: { numbers: { count: 0 } },

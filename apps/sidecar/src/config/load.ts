@@ -39,7 +39,7 @@ export interface TelemetryConfig {
 export interface StorageConfig {
   /** `storage.directory` (default `.logpush-otel` next to the config file). */
   readonly directory: string;
-  /** `storage.checkpoint_dir` (default `<directory>/checkpoints`): default for every `logpush_file` receiver. */
+  /** `storage.checkpoint_dir` (default `<directory>/checkpoints`): default of every `logpush_file` and `logpush_s3` receiver. */
   readonly checkpointDir: string;
   /** `storage.dead_letter_dir` (default `<directory>/dead-letters`): rejected lines and records. */
   readonly deadLetterDir: string;
@@ -78,7 +78,11 @@ export interface LoadOptions {
 
 /** Keys holding file-system paths, per component type: relative values resolve against the config file. */
 const PATH_KEYS: Readonly<Record<string, Readonly<Record<string, readonly string[]>>>> = {
-  receivers: { logpush_file: ['directory', 'checkpoint_dir'], logpush_http: ['spool_dir', 'checkpoint_dir'] },
+  receivers: {
+    logpush_file: ['directory', 'checkpoint_dir'],
+    logpush_http: ['spool_dir', 'checkpoint_dir'],
+    logpush_s3: ['checkpoint_dir'],
+  },
   exporters: { file: ['path'], otlp: ['tls.ca_file', 'tls.cert_file', 'tls.key_file'] },
   processors: { geoip: ['databases'], colo: ['file'] },
 };
@@ -339,7 +343,7 @@ export function parseConfig(
   const receivers = doc['receivers'];
   if (isPlainObject(receivers)) {
     for (const [id, section] of Object.entries(receivers)) {
-      if (typeOf(id) !== 'logpush_file') continue;
+      if (typeOf(id) !== 'logpush_file' && typeOf(id) !== 'logpush_s3') continue;
       if (section === null || section === undefined)
         receivers[id] = { checkpoint_dir: storage.checkpointDir };
       else if (isPlainObject(section) && (section['checkpoint_dir'] ?? '') === '')

@@ -40,5 +40,17 @@ export const RECEIVER_METRICS = {
   invalidUtf8Lines: 'logpush_otel_receiver_invalid_utf8_lines_total',
 } as const;
 
+/** Metrics of the `logpush_s3` receiver (label `receiver`) besides the receiver metrics above it shares. */
+export const S3_RECEIVER_METRICS = {
+  /** Counter: objects read to the end with every record acknowledged. */
+  objectsDone: 'logpush_otel_receiver_s3_objects_done_total',
+  /** Gauge: now minus the window end named in the key of the newest object finished (seconds). */
+  lag: 'logpush_otel_receiver_s3_lag_seconds',
+  /** Gauge: 1 while the bucket cannot be used because of a configuration fault (credentials, bucket). */
+  configFault: 'logpush_otel_receiver_s3_config_fault',
+  /** Counter, label `kind` too: failed requests to the store (`config`, `transient`, `changed`, `gone`). */
+  requestErrors: 'logpush_otel_receiver_s3_request_errors_total',
+} as const;
+
 /** Metrics of the exporters (label `exporter`), as registered by them. */
 export { EXPORTER_METRICS };

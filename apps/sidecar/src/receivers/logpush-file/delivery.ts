@@ -68,7 +68,7 @@ export class Delivery {
     if (unit.letters.length > 0) metrics.rejected.inc(unit.letters.length, labels);
     const settled: Promise<void> = this.#deliver(unit)
       .then(
-        () => this.#onAck(f, generation, ticket, unit),
+        () => this.#onAck(f, generation, ticket),
         (error: unknown) => this.#onReject(f, generation, ticket, error),
       )
       .finally(() => {
@@ -129,7 +129,7 @@ export class Delivery {
     }
   }
 
-  #onAck(f: TrackedFile, generation: number, ticket: number, unit: Unit): void {
+  #onAck(f: TrackedFile, generation: number, ticket: number): void {
     if (generation !== f.generation) return;
     if (f.tracker.ack(ticket)) {
       const c = f.tracker.committed;
