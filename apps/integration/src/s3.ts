@@ -253,7 +253,8 @@ export function s3SidecarConfig(o: S3SidecarOptions): Record<string, unknown> {
         ...o.receiver,
       },
     },
-    processors: { cloudflare: { body: 'original' } },
+    // the original line is each record's identity: cookies: true keeps it byte for byte
+    processors: { cloudflare: { body: 'original', cookies: true } },
     exporters: {
       otlp: {
         endpoint: o.otlpUrl,

@@ -92,7 +92,7 @@ describe('logpush-otel validate refuses what run would fail on', () => {
     );
     expect(code).toBe(2);
     expect(out).toContain(
-      '  exporters.otlp.endpoint: expected a base URL (/v1/logs is appended, so this would post to http://collector:4318/v1/logs/v1/logs); put a full logs URL in logs_endpoint instead, got "http://collector:4318/v1/logs"',
+      `  ${join(dir, 'config.yaml')}:6:5: exporters.otlp.endpoint: expected a base URL (/v1/logs is appended, so this would post to http://collector:4318/v1/logs/v1/logs); put a full logs URL in logs_endpoint instead, got "http://collector:4318/v1/logs"`,
     );
   });
 

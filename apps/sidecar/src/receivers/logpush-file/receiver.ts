@@ -364,7 +364,14 @@ export class LogpushFileReceiver implements Receiver {
       f.passSize = 0;
       return 'complete';
     }
-    reportInput(this.#ctx.settings, this.#ctx.component, f.path, from.offset === 0, end.summary, end.firstReason);
+    reportInput(
+      this.#ctx.settings,
+      this.#ctx.component,
+      f.path,
+      from.offset === 0,
+      end.summary,
+      end.firstReason,
+    );
     f.gzip = end.gzip;
     f.passSize = end.size;
     const truncated = end.gzip && end.streamError?.code === 'truncated-gzip';

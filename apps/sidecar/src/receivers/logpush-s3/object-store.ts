@@ -3,14 +3,10 @@
 // missing bucket: nothing will change until the user acts), a changed or vanished object, or transient trouble
 // (throttling, timeouts, resets, 5xx) that a retry with backoff gets past.
 import type { Readable } from 'node:stream';
-import {
-  DeleteObjectCommand,
-  GetObjectCommand,
-  ListObjectsV2Command,
-  PutObjectTaggingCommand,
-  S3Client,
-} from '@aws-sdk/client-s3';
-import type { S3ClientConfig } from '@aws-sdk/client-s3';
+// The SDK is loaded when a logpush_s3 receiver starts (ObjectStore.open), not when the sidecar starts: it is
+// large, and most configurations have no such receiver.
+import type * as S3 from '@aws-sdk/client-s3';
+import type { S3Client, S3ClientConfig } from '@aws-sdk/client-s3';
 import type { LogpushS3ReceiverConfig } from './config.ts';
 
 /** One object as listed. */
@@ -82,10 +78,20 @@ function unquote(etag: string | undefined): string {
 export class ObjectStore {
   readonly bucket: string;
   readonly prefix: string;
+  readonly #sdk: typeof S3;
   readonly #client: S3Client;
   readonly #timeoutMs: number;
 
-  constructor(config: LogpushS3ReceiverConfig, env: NodeJS.ProcessEnv = process.env) {
+  /** Loads the SDK and creates the store's client. */
+  static async open(
+    config: LogpushS3ReceiverConfig,
+    env: NodeJS.ProcessEnv = process.env,
+  ): Promise<ObjectStore> {
+    return new ObjectStore(await import('@aws-sdk/client-s3'), config, env);
+  }
+
+  private constructor(sdk: typeof S3, config: LogpushS3ReceiverConfig, env: NodeJS.ProcessEnv) {
+    this.#sdk = sdk;
     this.bucket = config.bucket;
     this.prefix = config.prefix;
     this.#timeoutMs = config.request_timeout;
@@ -115,7 +121,7 @@ export class ObjectStore {
         ...(config.session_token === '' ? {} : { sessionToken: config.session_token }),
       };
     }
-    this.#client = new S3Client(options);
+    this.#client = new sdk.S3Client(options);
   }
 
   /** `s3://bucket/key`, the source name used in positions and dead letters. */
@@ -133,7 +139,7 @@ export class ObjectStore {
     signal: AbortSignal,
   ): Promise<{ objects: ListedObject[]; next: string | undefined }> {
     const out = await this.#client.send(
-      new ListObjectsV2Command({
+      new this.#sdk.ListObjectsV2Command({
         Bucket: this.bucket,
         ...(this.prefix === '' ? {} : { Prefix: this.prefix }),
         ...(token === undefined
@@ -164,7 +170,7 @@ export class ObjectStore {
    */
   async get(key: string, etag: string, from: number, signal: AbortSignal): Promise<ObjectBody> {
     const out = await this.#client.send(
-      new GetObjectCommand({
+      new this.#sdk.GetObjectCommand({
         Bucket: this.bucket,
         Key: key,
         IfMatch: `"${etag}"`,
@@ -179,7 +185,7 @@ export class ObjectStore {
   /** The first bytes of `key` (up to `length`), for sniffing gzip and the format before a ranged GET. */
   async head(key: string, etag: string, length: number): Promise<Uint8Array> {
     const out = await this.#client.send(
-      new GetObjectCommand({
+      new this.#sdk.GetObjectCommand({
         Bucket: this.bucket,
         Key: key,
         IfMatch: `"${etag}"`,
@@ -192,7 +198,7 @@ export class ObjectStore {
   }
 
   async delete(key: string): Promise<void> {
-    await this.#client.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: key }), {
+    await this.#client.send(new this.#sdk.DeleteObjectCommand({ Bucket: this.bucket, Key: key }), {
       abortSignal: AbortSignal.timeout(this.#timeoutMs),
     });
   }
@@ -200,7 +206,7 @@ export class ObjectStore {
   /** Tags `key` with `logpush-otel=done` (replacing its tag set). */
   async tagDone(key: string): Promise<void> {
     await this.#client.send(
-      new PutObjectTaggingCommand({
+      new this.#sdk.PutObjectTaggingCommand({
         Bucket: this.bucket,
         Key: key,
         Tagging: { TagSet: [{ Key: 'logpush-otel', Value: 'done' }] },

@@ -85,7 +85,7 @@ export class LogpushS3Receiver implements Receiver {
     const name =
       shard.count > 1 ? `${this.#settings.id}.shard-${shard.index}-of-${shard.count}` : this.#settings.id;
     this.#store = await CheckpointStore.open(this.#config.checkpoint_dir, name);
-    this.#objectStore = new ObjectStore(this.#config);
+    this.#objectStore = await ObjectStore.open(this.#config);
     this.#schedulePoll(0);
   }
 
