@@ -135,11 +135,6 @@ export function startedProcesses(): readonly ManagedProcess[] {
   return started;
 }
 
-/** Processes started and not yet exited. */
-export function liveProcesses(): ManagedProcess[] {
-  return [...live];
-}
-
 /** Stops every live managed process (SIGTERM, then SIGKILL after `graceMs`). */
 export async function stopAllProcesses(graceMs = 10_000): Promise<void> {
   await Promise.all([...live].map((p) => p.stop(graceMs)));

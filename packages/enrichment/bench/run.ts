@@ -9,22 +9,15 @@ import type { LogEntry } from '@logpush-otel/pipeline';
 import { createMapper } from '@logpush-otel/otlp';
 import { parseLine } from '@logpush-otel/parser';
 import { generateRecords } from '@logpush-otel/testdata/generator';
-import {
-  GeoIpDatabase,
-  PrivacyRules,
-  UserAgentCache,
-  applySampleRate,
-  enrichColo,
-  enrichDerived,
-  enrichGeo,
-  enrichIndicators,
-  enrichUserAgent,
-  filterKeeps,
-  filterProcessorFactory,
-  privacyPreset,
-  sampleKeeps,
-  sampleProcessorFactory,
-} from '../src/index.ts';
+import { GeoIpDatabase, PrivacyRules, privacyPreset } from '../src/index.ts';
+import { UserAgentCache, enrichUserAgent } from '../src/user-agent.ts';
+import { applySampleRate } from '../src/sample-weight.ts';
+import { enrichColo } from '../src/colo.ts';
+import { enrichDerived } from '../src/derived.ts';
+import { enrichGeo } from '../src/geoip.ts';
+import { enrichIndicators } from '../src/indicators.ts';
+import { filterKeeps, filterProcessorFactory } from '../src/filter.ts';
+import { sampleKeeps, sampleProcessorFactory } from '../src/sample.ts';
 import { buildMmdb } from '../test/support/mmdb-writer.ts';
 
 function option(name: string, fallback: string): string {

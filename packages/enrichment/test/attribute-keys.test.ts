@@ -1,14 +1,11 @@
 import { createMapper, lokiNormalise } from '@logpush-otel/otlp';
 import { expect, it } from 'vitest';
-import {
-  UserAgentCache,
-  applySampleRate,
-  enrichColo,
-  enrichDerived,
-  enrichIndicators,
-  enrichUserAgent,
-  geoAttributes,
-} from '../src/index.ts';
+import { UserAgentCache, enrichUserAgent } from '../src/user-agent.ts';
+import { applySampleRate } from '../src/sample-weight.ts';
+import { enrichColo } from '../src/colo.ts';
+import { enrichDerived } from '../src/derived.ts';
+import { enrichIndicators } from '../src/indicators.ts';
+import { geoAttributes } from '../src/geoip.ts';
 import { entryOf, httpRecord } from './support/entries.ts';
 
 it('adds attribute keys that stay unique, also after Loki normalisation, next to the mapped ones', () => {

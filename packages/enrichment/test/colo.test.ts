@@ -1,7 +1,8 @@
 import { CollectingConsumer, createTestHost, runLifecycleSuite } from '@logpush-otel/pipeline/testing';
 import { Double } from '@logpush-otel/pipeline';
 import { describe, expect, it } from 'vitest';
-import { coloLocation, coloProcessorFactory, enrichColo, knownColoCodes } from '../src/index.ts';
+import { coloLocation } from '../src/index.ts';
+import { coloProcessorFactory, enrichColo, knownColoCodes } from '../src/colo.ts';
 import { entryOf, httpRecord } from './support/entries.ts';
 
 describe('coloLocation', () => {

@@ -1,7 +1,8 @@
 import { CollectingConsumer, createTestHost, runLifecycleSuite } from '@logpush-otel/pipeline/testing';
 import { Double } from '@logpush-otel/pipeline';
 import { describe, expect, it } from 'vitest';
-import { deriveFields, derivedProcessorFactory } from '../src/index.ts';
+import { deriveFields } from '../src/index.ts';
+import { derivedProcessorFactory } from '../src/derived.ts';
 import { entryOf, httpRecord } from './support/entries.ts';
 
 describe('deriveFields', () => {

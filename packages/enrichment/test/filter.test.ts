@@ -1,8 +1,8 @@
 import { CollectingConsumer, createTestHost, runLifecycleSuite } from '@logpush-otel/pipeline/testing';
 import { PermanentError, isPermanentError } from '@logpush-otel/pipeline';
-import type { FilterConfig } from '../src/index.ts';
+import type { FilterConfig } from '../src/filter.ts';
 import { describe, expect, it } from 'vitest';
-import { filterKeeps, filterProcessorFactory } from '../src/index.ts';
+import { filterKeeps, filterProcessorFactory } from '../src/filter.ts';
 import { entryOf, httpRecord } from './support/entries.ts';
 
 function config(raw: unknown): FilterConfig {

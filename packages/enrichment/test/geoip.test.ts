@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { CollectingConsumer, createTestHost, runLifecycleSuite } from '@logpush-otel/pipeline/testing';
 import { Double } from '@logpush-otel/pipeline';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { GeoIpDatabase, enrichGeo, geoIpProcessorFactory, lookupGeo } from '../src/index.ts';
+import { GeoIpDatabase } from '../src/index.ts';
+import { enrichGeo, geoIpProcessorFactory, lookupGeo } from '../src/geoip.ts';
 import { entryOf } from './support/entries.ts';
 import { buildMmdb } from './support/mmdb-writer.ts';
 

@@ -1,6 +1,7 @@
 import { CollectingConsumer, createTestHost, runLifecycleSuite } from '@logpush-otel/pipeline/testing';
 import { describe, expect, it } from 'vitest';
-import { indicatorsOf, indicatorsProcessorFactory, normalizeDomain } from '../src/index.ts';
+import { indicatorsOf } from '../src/index.ts';
+import { indicatorsProcessorFactory, normalizeDomain } from '../src/indicators.ts';
 import { entryOf, httpRecord } from './support/entries.ts';
 
 describe('indicatorsOf', () => {

@@ -2,7 +2,8 @@
 // dropped keys replaced, nothing else changed; and `dead_letter: raw` keeping the line as read on the entry.
 import { describe, expect, it } from 'vitest';
 import type { PrivacyPolicy } from '../src/index.ts';
-import { PrivacyRules, privacyPreset, resolvePrivacyConfig, scrubText } from '../src/index.ts';
+import { PrivacyRules, privacyPreset, scrubText } from '../src/index.ts';
+import { resolvePrivacyConfig } from '../src/privacy.ts';
 import { entryOf, httpRecord } from './support/entries.ts';
 
 const strict = new PrivacyRules(privacyPreset('strict'));

@@ -4,17 +4,11 @@ import { createMapper, encodeLogsJson, encodeLogsProto } from '@logpush-otel/otl
 import { datasets } from '@logpush-otel/schema';
 import { describe, expect, it } from 'vitest';
 import type { PrivacyConfig } from '../src/index.ts';
-import {
-  PrivacyRules,
-  enrichIndicators,
-  fieldKind,
-  hashIp,
-  privacyPreset,
-  privacyProcessorFactory,
-  recordToJson,
-  resolvePrivacyConfig,
-  truncateIp,
-} from '../src/index.ts';
+import { PrivacyRules, hashIp, privacyPreset, truncateIp } from '../src/index.ts';
+import { enrichIndicators } from '../src/indicators.ts';
+import { fieldKind } from '../src/field-kinds.ts';
+import { privacyProcessorFactory, resolvePrivacyConfig } from '../src/privacy.ts';
+import { recordToJson } from '../src/record-json.ts';
 import { entryOf, httpRecord } from './support/entries.ts';
 
 describe('truncateIp', () => {

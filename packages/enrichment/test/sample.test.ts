@@ -1,13 +1,10 @@
 import { CollectingConsumer, createTestHost, runLifecycleSuite } from '@logpush-otel/pipeline/testing';
 import { Double } from '@logpush-otel/pipeline';
 import { describe, expect, it } from 'vitest';
-import type { SampleConfig } from '../src/index.ts';
-import {
-  keepByHash,
-  sampleKeeps,
-  sampleProcessorFactory,
-  sampleWeightProcessorFactory,
-} from '../src/index.ts';
+import type { SampleConfig } from '../src/sample.ts';
+import { keepByHash } from '../src/index.ts';
+import { sampleKeeps, sampleProcessorFactory } from '../src/sample.ts';
+import { sampleWeightProcessorFactory } from '../src/sample-weight.ts';
 import { entryOf, httpRecord } from './support/entries.ts';
 
 function config(raw: unknown): SampleConfig {

@@ -1,6 +1,7 @@
 import { CollectingConsumer, createTestHost, runLifecycleSuite } from '@logpush-otel/pipeline/testing';
 import { describe, expect, it } from 'vitest';
-import { UserAgentCache, parseUserAgent, userAgentProcessorFactory } from '../src/index.ts';
+import { parseUserAgent } from '../src/index.ts';
+import { UserAgentCache, userAgentProcessorFactory } from '../src/user-agent.ts';
 import { entryOf, httpRecord } from './support/entries.ts';
 
 const chrome =

@@ -5,16 +5,16 @@ import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { datasetIds, getDataset } from '@logpush-otel/schema';
+import { Action, compileDataset } from '../src/compile.ts';
 import {
-  Action,
   FIREWALL_ACTION_SEVERITY,
   SPECTRUM_EVENT_SEVERITY,
   SPECTRUM_STATUS_SEVERITY,
-  compileDataset,
-  datasetTables,
   severityText,
-} from '../src/index.ts';
-import type { Rule, SeverityTable, SummaryPart } from '../src/index.ts';
+} from '../src/severity.ts';
+import { datasetTables } from '../src/tables/index.ts';
+import type { Rule } from '../src/compile.ts';
+import type { SeverityTable, SummaryPart } from '../src/tables/index.ts';
 import { HOW_WE_CHOOSE_KEYS, WHY } from './mapping-doc-text.ts';
 
 const target = fileURLToPath(new URL('../../../docs/mapping.md', import.meta.url));

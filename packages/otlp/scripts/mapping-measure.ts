@@ -5,7 +5,9 @@
 import { readFileSync } from 'node:fs';
 import type { LogEntry, LogpushRecord } from '@logpush-otel/pipeline';
 import { datasetIds, getDataset, toUnixNano } from '@logpush-otel/schema';
-import { compileDataset, createMapper, datasetTables } from '../src/index.ts';
+import { createMapper } from '../src/index.ts';
+import { compileDataset } from '../src/compile.ts';
+import { datasetTables } from '../src/tables/index.ts';
 
 export const SEEDS: readonly string[] = ['http_requests', 'firewall_events', 'spectrum_events'];
 

@@ -1,4 +1,4 @@
-// Attribute-key helpers: Cloudflare field names to snake_case, vendor keys, and Loki's key normalisation.
+// Attribute-key helpers: Cloudflare field names to snake_case and Loki's key normalisation.
 
 /**
  * Words kept whole when a Cloudflare field name is split into snake_case (longest first at each position).
@@ -88,11 +88,6 @@ export function snakeCase(name: string): string {
     i = end;
   }
   return words.join('_');
-}
-
-/** The vendor key of a field without a semantic-convention name: `cloudflare.<dataset>.<snake_case>`. */
-export function vendorKey(datasetId: string, field: string): string {
-  return `cloudflare.${datasetId}.${snakeCase(field)}`;
 }
 
 /**

@@ -4,7 +4,9 @@
 import type { LogpushRecord } from '@logpush-otel/pipeline';
 import { datasetIds, getDataset } from '@logpush-otel/schema';
 import { describe, expect, it } from 'vitest';
-import { compileDataset, createMapper, datasetTables, lokiNormalise } from '../src/index.ts';
+import { createMapper, lokiNormalise } from '../src/index.ts';
+import { compileDataset } from '../src/compile.ts';
+import { datasetTables } from '../src/tables/index.ts';
 import { partsSummary } from '../src/summary.ts';
 import { severityFromTable } from '../src/severity.ts';
 import { NON_SEED_IDS, coverage, datasetCounts, fixtureEntries } from '../scripts/mapping-measure.ts';

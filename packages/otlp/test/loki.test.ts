@@ -2,7 +2,8 @@ import type { JsonValue, LogpushRecord } from '@logpush-otel/pipeline';
 import { datasetIds, getDataset } from '@logpush-otel/schema';
 import type { FieldSchema } from '@logpush-otel/schema';
 import { describe, expect, it } from 'vitest';
-import { createMapper, lokiNormalise, snakeCase } from '../src/index.ts';
+import { createMapper, lokiNormalise } from '../src/index.ts';
+import { snakeCase } from '../src/keys.ts';
 import { entryOf } from './helpers.ts';
 
 function sampleValue(field: FieldSchema, i: number): JsonValue {

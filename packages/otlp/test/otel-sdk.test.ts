@@ -16,10 +16,10 @@ import {
   emitLogRecords,
   getLogpushLogger,
   toHrTime,
-  toOtelAnyValue,
   toOtelAttributes,
   toOtelLogRecord,
 } from '../src/index.ts';
+import { toOtelAnyValue } from '../src/otel-sdk.ts';
 
 const record = {
   ClientIP: '203.0.113.7',

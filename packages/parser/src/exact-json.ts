@@ -234,11 +234,6 @@ function bigMember(text: string, key: string, parsed: number): bigint | undefine
   return undefined;
 }
 
-/** Removes `"key":""` and `"key":null` members from JSON text (see {@link scanLine}). */
-export function stripEmptyMembers(text: string): string {
-  return scanLine(text);
-}
-
 /**
  * Walks a nested value: removes null and '' members of objects (at any depth) and reports whether a number
  * beyond ±2^53 is present (then the caller re-parses exactly).

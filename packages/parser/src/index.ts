@@ -4,7 +4,6 @@ export { detectInput } from './detect.ts';
 export type { DetectedFormat, DetectedInput } from './detect.ts';
 export type { ParseInput } from './input.ts';
 export { parseJsonExact } from './exact-json.ts';
-export { DEFAULT_MAX_LINE_BYTES } from './record-parser.ts';
 export type {
   JsonValue,
   LogpushRecord,

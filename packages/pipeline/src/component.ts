@@ -1,5 +1,5 @@
 import type { ConfigIssue } from './errors.ts';
-import type { LogBatch, LogEntry, MappedBatch } from './log-entry.ts';
+import type { LogBatch, MappedBatch } from './log-entry.ts';
 
 /** Structured logging for the sidecar's own messages. */
 export interface Logger {
@@ -131,6 +131,3 @@ export type ReceiverFactory<C = unknown> = ComponentFactory<C, Receiver> & { rea
 export type ProcessorFactory<C = unknown> = ComponentFactory<C, Processor> & { readonly kind: 'processor' };
 export type ExporterFactory<C = unknown> = ComponentFactory<C, Exporter> & { readonly kind: 'exporter' };
 export type AnyFactory = ReceiverFactory | ProcessorFactory | ExporterFactory;
-
-/** Convenience for processors that act on entries one batch at a time. */
-export type EntryTransform = (entries: LogEntry[]) => LogEntry[] | Promise<LogEntry[]>;

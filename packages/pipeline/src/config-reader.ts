@@ -14,7 +14,7 @@ import {
 } from './config-values.ts';
 import type { ConfigIssue } from './errors.ts';
 
-export { describeValue, isPlainObject, mergeConfig, parseByteSize, parseDuration } from './config-values.ts';
+export { describeValue, isPlainObject } from './config-values.ts';
 
 /** Bounds of {@link ConfigReader.number}. */
 export interface NumberOptions {

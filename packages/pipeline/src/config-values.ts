@@ -22,20 +22,6 @@ export function isPlainObject(value: unknown): value is Record<string, unknown> 
   return proto === Object.prototype || proto === null;
 }
 
-/**
- * Merges `override` over `base`: mappings merge key by key (recursively), everything else (lists, scalars)
- * replaces. `null` in `override` for a whole component section means "defaults", as in the Collector.
- */
-export function mergeConfig(base: unknown, override: unknown): unknown {
-  if (override === undefined || override === null) return base;
-  if (isPlainObject(base) && isPlainObject(override)) {
-    const out: Record<string, unknown> = { ...base };
-    for (const [key, value] of Object.entries(override)) out[key] = mergeConfig(base[key], value);
-    return out;
-  }
-  return override;
-}
-
 /** The duration grammar: a number and one of the units ms, s, m, h, d (`200ms`, `5s`, `1.5m`, `1h`, `1d`). */
 export const DURATION_PATTERN = '^\\s*\\d+(?:\\.\\d+)?(?:ms|s|m|h|d)\\s*$';
 const durationPattern = /^(\d+(?:\.\d+)?)(ms|s|m|h|d)$/;

@@ -8,7 +8,6 @@ export type {
   CreateSettings,
   DeadLetter,
   DeadLetterStore,
-  EntryTransform,
   Exporter,
   ExporterFactory,
   Gauge,
@@ -38,16 +37,9 @@ export type {
 } from './log-entry.ts';
 export { Double } from './values.ts';
 export type { AnyValue, Attributes, JsonValue, LogpushRecord } from './values.ts';
-export { Batcher, BatcherClosedError } from './batcher.ts';
+export { Batcher } from './batcher.ts';
 export type { BatcherOptions } from './batcher.ts';
-export {
-  ConfigReader,
-  describeValue,
-  isPlainObject,
-  mergeConfig,
-  parseByteSize,
-  parseDuration,
-} from './config-reader.ts';
+export { ConfigReader, describeValue, isPlainObject } from './config-reader.ts';
 export type { NumberOptions, StringListOptions } from './config-reader.ts';
 export { formatIssue, locateIssues } from './config-source.ts';
 export type { ConfigSource, SourcePoint } from './config-source.ts';
@@ -57,10 +49,9 @@ export { isDrainable } from './drain.ts';
 export type { Drainable } from './drain.ts';
 export { reportsReadiness } from './readiness.ts';
 export type { ReportsReadiness } from './readiness.ts';
-export { FanOutConsumer, cloneEntry, fanOut, settleAll } from './fan-out.ts';
 export { createRegistry } from './registry.ts';
 export type { ComponentRegistry } from './registry.ts';
-export { DEFAULT_START_TIMEOUT_MS, Service, withFields } from './service.ts';
+export { DEFAULT_START_TIMEOUT_MS, Service } from './service.ts';
 export type { ServiceComponent, ServiceOptions, ServiceState } from './service.ts';
 export { validateServiceConfig } from './service-config.ts';
 export type {

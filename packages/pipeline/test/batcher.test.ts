@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { Batcher, BatcherClosedError } from '../src/index.ts';
+import { Batcher } from '../src/index.ts';
+import { BatcherClosedError } from '../src/batcher.ts';
 import { CollectingConsumer, makeBatch } from '../src/testing.ts';
 
 function deferred(): { promise: Promise<void>; resolve: () => void; reject: (e: unknown) => void } {

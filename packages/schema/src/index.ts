@@ -3,5 +3,5 @@ export { datasetIds, datasets, getDataset } from './datasets.ts';
 export { UNKNOWN_DATASET, detectDataset } from './detect.ts';
 export { TimestampError, formatRfc3339Nano, toUnixNano, unitForDigits } from './time.ts';
 export type { TimeUnit } from './time.ts';
-export type { DatasetData, DatasetSchema, FieldSchema, FieldType } from './types.ts';
+export type { DatasetSchema, FieldSchema, FieldType } from './types.ts';
 export type * from './generated/records.ts';

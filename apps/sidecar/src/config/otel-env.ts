@@ -7,7 +7,7 @@ import type { Env } from './env.ts';
 import { proxyFromEnv } from '../exporters/otlp/transport.ts';
 
 /** The variables read, for documentation and `validate` output. */
-export const OTEL_ENV_VARS = [
+const OTEL_ENV_VARS = [
   'OTEL_EXPORTER_OTLP_ENDPOINT',
   'OTEL_EXPORTER_OTLP_LOGS_ENDPOINT',
   'OTEL_EXPORTER_OTLP_HEADERS',

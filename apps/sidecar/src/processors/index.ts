@@ -1,10 +1,3 @@
 // The processors the sidecar itself provides (the enrichment processors come from @logpush-otel/enrichment).
-export { BatchProcessor, batchProcessorFactory, defaultBatchProcessorConfig } from './batch.ts';
-export type { BatchProcessorConfig } from './batch.ts';
-export {
-  CloudflareProcessor,
-  cloudflareProcessorFactory,
-  defaultCloudflareProcessorConfig,
-  mappingOptions,
-} from './cloudflare.ts';
-export type { CloudflareProcessorConfig } from './cloudflare.ts';
+export { batchProcessorFactory } from './batch.ts';
+export { cloudflareProcessorFactory } from './cloudflare.ts';

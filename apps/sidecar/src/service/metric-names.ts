@@ -1,6 +1,6 @@
-// Every Prometheus metric the sidecar exposes, by owner. Components get `settings.metrics` and register these
-// names with it (registering the same name twice returns the same metric). Labels are the component id.
-import { EXPORTER_METRICS } from '../exporters/metric-names.ts';
+// The Prometheus metrics of the service and the receivers, by owner. Components get `settings.metrics` and register these
+// names with it (registering the same name twice returns the same metric). Labels are the component id. The
+// exporters' metrics are in exporters/metric-names.ts.
 
 /** Metrics the service itself keeps (label `component` or `exporter`: the component id). */
 export const SERVICE_METRICS = {
@@ -51,6 +51,3 @@ export const S3_RECEIVER_METRICS = {
   /** Counter, label `kind` too: failed requests to the store (`config`, `transient`, `changed`, `gone`). */
   requestErrors: 'logpush_otel_receiver_s3_request_errors_total',
 } as const;
-
-/** Metrics of the exporters (label `exporter`), as registered by them. */
-export { EXPORTER_METRICS };

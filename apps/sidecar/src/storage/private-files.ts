@@ -128,16 +128,6 @@ async function chmodOrClose(handle: FileHandle, mode: number): Promise<void> {
   }
 }
 
-/** The mode bits of `path`, or undefined when it does not exist. */
-export async function modeOf(path: string): Promise<number | undefined> {
-  try {
-    return (await stat(path)).mode & 0o777;
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw error;
-  }
-}
-
 function readMode(
   r: ConfigReader,
   key: 'file_mode' | 'dir_mode',

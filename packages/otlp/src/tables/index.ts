@@ -45,7 +45,6 @@ import {
 
 export { commonFields } from './common.ts';
 export type {
-  Convert,
   DatasetTable,
   Derivation,
   FieldMapping,

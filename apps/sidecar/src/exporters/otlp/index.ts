@@ -18,8 +18,6 @@ export const otlpExporterFactory: ExporterFactory<OtlpExporterConfig> = {
   create: (settings, config) => new OtlpExporter(settings, config),
 };
 
-export type { OtlpExporterConfig, RetryConfig } from './config.ts';
-export { defaultOtlpExporterConfig, resolveLogsUrl, validateOtlpExporterConfig } from './config.ts';
-export { ExportFailedError, OtlpExporter, probeEndpoint } from './exporter.ts';
-export type { OtlpExporterOptions } from './exporter.ts';
-export { parseRetryAfter } from './http-sender.ts';
+export type { OtlpExporterConfig } from './config.ts';
+export { resolveLogsUrl } from './config.ts';
+export { ExportFailedError, OtlpExporter } from './exporter.ts';

@@ -1,6 +1,6 @@
 // Configuration of the `logpush_file` receiver: defaults, and validation with the path of every problem.
 import { isAbsolute, join, relative, resolve } from 'node:path';
-import { ConfigReader, parseByteSize, parseDuration as sharedParseDuration } from '@logpush-otel/pipeline';
+import { ConfigReader } from '@logpush-otel/pipeline';
 import type { ValidationResult } from '@logpush-otel/pipeline';
 
 /** The validated configuration of a `logpush_file` receiver (durations in milliseconds, sizes in bytes). */
@@ -88,10 +88,6 @@ export function defaultLogpushFileConfig(): LogpushFileReceiverConfig {
   };
 }
 
-/** Parses a duration (`500ms`, `2s`, `5m`, `1h`, `1d`) into milliseconds: the grammar of every component. */
-export const parseDuration = sharedParseDuration;
-/** Parses a byte size (`1024`, `64KiB`, `1MiB`) into bytes: the grammar of every component. */
-export const parseSize = parseByteSize;
 
 const FORMATS = ['auto', 'ndjson', 'csv', 'json-array'] as const;
 

@@ -7,9 +7,8 @@ import { LogpushFileReceiver } from './receiver.ts';
 import { inputMetrics } from './input-report.ts';
 
 export { LogpushFileReceiver } from './receiver.ts';
-export { defaultLogpushFileConfig, parseDuration, parseSize, validateLogpushFileConfig } from './config.ts';
 export type { LogpushFileReceiverConfig } from './config.ts';
-export { isLogpushControlFile, isSidecarOutputFile, logpushWindow, oldestFirstKey } from './file-name.ts';
+export { isLogpushControlFile, isSidecarOutputFile, logpushWindow } from './file-name.ts';
 
 /** The `logpush_file` receiver factory's type: `create` returns the concrete receiver (with `drained()`). */
 export interface LogpushFileReceiverFactory extends ReceiverFactory<LogpushFileReceiverConfig> {

@@ -6,9 +6,8 @@ import type { LogpushHttpReceiverConfig } from './config.ts';
 import { LogpushHttpReceiver } from './receiver.ts';
 
 export { LogpushHttpReceiver } from './receiver.ts';
-export { defaultLogpushHttpConfig, validateLogpushHttpConfig } from './config.ts';
-export type { LogpushHttpReceiverConfig, LogpushHttpTlsConfig } from './config.ts';
-export { HTTP_RECEIVER_METRICS } from './telemetry.ts';
+export { validateLogpushHttpConfig } from './config.ts';
+export type { LogpushHttpReceiverConfig } from './config.ts';
 
 /** The `logpush_http` receiver factory's type: `create` returns the concrete receiver (with `url`, `notReadyReason()`). */
 export interface LogpushHttpReceiverFactory extends ReceiverFactory<LogpushHttpReceiverConfig> {

@@ -6,8 +6,8 @@ import type { LogpushS3ReceiverConfig } from './config.ts';
 import { LogpushS3Receiver } from './receiver.ts';
 
 export { LogpushS3Receiver } from './receiver.ts';
-export { defaultLogpushS3Config, startAfterKey, validateLogpushS3Config } from './config.ts';
-export type { AfterAck, LogpushS3ReceiverConfig } from './config.ts';
+export { startAfterKey, validateLogpushS3Config } from './config.ts';
+export type { LogpushS3ReceiverConfig } from './config.ts';
 export { isSkippedKey, shardOf, windowEndOf } from './keys.ts';
 export { classifyFault } from './object-store.ts';
 
