@@ -88,7 +88,6 @@ export function defaultLogpushFileConfig(): LogpushFileReceiverConfig {
   };
 }
 
-
 const FORMATS = ['auto', 'ndjson', 'csv', 'json-array'] as const;
 
 /** Validates the user's `logpush_file` section (keys left out take their defaults); `path` prefixes every issue. */
