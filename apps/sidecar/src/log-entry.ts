@@ -1,7 +1,7 @@
 // Parser results to pipeline values: a record read (ParseOk) becomes a LogEntry, a line that failed becomes a
-// dead letter. The one place this is done, for the logpush_file receiver and `logpush-otel convert`.
+// dead letter. The one place this is done, for the receivers and `logpush-otel convert`.
 import type { ParseError, ParseOk } from '@logpush-otel/parser';
-import type { Attributes, DeadLetter, LogEntry } from '@logpush-otel/pipeline';
+import type { Attributes, DeadLetter, LogEntry, PermanentError } from '@logpush-otel/pipeline';
 
 /** Where the parsed bytes start in the file: results count lines and offsets from here. */
 export interface ParseBase {
@@ -44,4 +44,23 @@ export function deadLetterOf(e: ParseError, component: string, base: ParseBase =
     raw: e.raw,
     ...(e.field === undefined ? {} : { field: e.field }),
   };
+}
+
+/**
+ * The dead letters of the entries a PermanentError names (all of `entries` when it names none): the pipeline
+ * refused them for good, so they are kept with its reason and then count as handled.
+ */
+export function refusedLetters(
+  error: PermanentError,
+  entries: readonly LogEntry[],
+  component: string,
+): DeadLetter[] {
+  const letters: DeadLetter[] = [];
+  for (const i of error.entries ?? entries.map((_, n) => n)) {
+    const e = entries[i];
+    if (e === undefined) continue;
+    const { source, line, offset } = e.position;
+    letters.push({ reason: error.message, component, source, line, offset, raw: e.raw });
+  }
+  return letters;
 }

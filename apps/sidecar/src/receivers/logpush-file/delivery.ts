@@ -6,6 +6,7 @@ import type { ParseError } from '@logpush-otel/parser';
 import { isPermanentError } from '@logpush-otel/pipeline';
 import type { Consumer, DeadLetter, LogEntry } from '@logpush-otel/pipeline';
 import type { StreamPosition } from '../../checkpoint/ack-tracker.ts';
+import { refusedLetters } from '../../log-entry.ts';
 import { insideOf } from './config.ts';
 import { retryDelay } from './context.ts';
 import type { ReceiverContext } from './context.ts';
@@ -111,20 +112,7 @@ export class Delivery {
       await this.#next.consume({ entries: unit.entries });
     } catch (error) {
       if (!isPermanentError(error)) throw error;
-      const which = error.entries ?? unit.entries.map((_, i) => i);
-      const letters: DeadLetter[] = [];
-      for (const i of which) {
-        const e = unit.entries[i];
-        if (e === undefined) continue;
-        letters.push({
-          reason: error.message,
-          component: this.#ctx.component,
-          source: e.position.source,
-          line: e.position.line,
-          offset: e.position.offset,
-          raw: e.raw,
-        });
-      }
+      const letters = refusedLetters(error, unit.entries, this.#ctx.component);
       await this.#ctx.settings.deadLetters.write(letters);
     }
   }

@@ -2,6 +2,7 @@
 // the pipeline's ConfigReader.
 import { ConfigReader } from '@logpush-otel/pipeline';
 import type { ValidationResult } from '@logpush-otel/pipeline';
+import { backoffDelay } from '../../backoff.ts';
 
 /** What happens to an object once every record of it is acknowledged. */
 export type AfterAck = 'keep' | 'delete' | 'tag';
@@ -161,9 +162,11 @@ export function startAfterKey(config: LogpushS3ReceiverConfig): string {
 
 /** The wait before attempt `failures + 1`: doubling from `retry_initial_interval` up to the max, ±20 % jitter. */
 export function backoff(config: LogpushS3ReceiverConfig, failures: number): number {
-  const d = Math.min(
-    config.retry_max_interval,
-    config.retry_initial_interval * 2 ** Math.min(failures - 1, 20),
-  );
-  return Math.round(d * (0.8 + Math.random() * 0.4));
+  const policy = {
+    initial: config.retry_initial_interval,
+    max: config.retry_max_interval,
+    multiplier: 2,
+    randomization: 0.2,
+  };
+  return Math.round(backoffDelay(policy, failures));
 }

@@ -2,7 +2,8 @@
 // store, both at once. A PermanentError from the pipeline turns the records it names into dead letters (the
 // unit then counts as handled); any other rejection means "not delivered".
 import { isPermanentError } from '@logpush-otel/pipeline';
-import type { Consumer, DeadLetter, DeadLetterStore } from '@logpush-otel/pipeline';
+import type { Consumer, DeadLetterStore } from '@logpush-otel/pipeline';
+import { refusedLetters } from '../../log-entry.ts';
 import type { Unit } from './object-pass.ts';
 
 /** Delivers `unit`; resolves with the number of records dead-lettered because of a PermanentError. */
@@ -31,14 +32,7 @@ async function consume(
     return 0;
   } catch (error) {
     if (!isPermanentError(error)) throw error;
-    const which = error.entries ?? unit.entries.map((_, i) => i);
-    const letters: DeadLetter[] = [];
-    for (const i of which) {
-      const e = unit.entries[i];
-      if (e === undefined) continue;
-      const { source, line, offset } = e.position;
-      letters.push({ reason: error.message, component, source, line, offset, raw: e.raw });
-    }
+    const letters = refusedLetters(error, unit.entries, component);
     await deadLetters.write(letters);
     return letters.length;
   }

@@ -7,6 +7,7 @@ import type { ParseError, ParseOptions, ParseSummary } from '@logpush-otel/parse
 import type { DeadLetter, LogEntry } from '@logpush-otel/pipeline';
 import { AckTracker } from '../../checkpoint/index.ts';
 import type { FileCheckpoint, StreamPosition } from '../../checkpoint/index.ts';
+import { deadLetterOf, logEntryOf } from '../../log-entry.ts';
 import type { Slots } from '../logpush-file/slots.ts';
 import type { LogpushS3ReceiverConfig } from './config.ts';
 import type { ListedObject, ObjectStore } from './object-store.ts';
@@ -171,15 +172,7 @@ export async function readObjectPass(ctx: PassContext, obj: ObjectState): Promis
           slot.held = true;
         }
         if (r.ok) {
-          unit.entries.push({
-            dataset: r.dataset,
-            record: r.record,
-            timeUnixNano: r.timeUnixNano,
-            observedUnixNano: observed,
-            raw: r.raw,
-            position: { source, line: base.line + r.line, offset: base.offset + r.offset },
-            attributes: { ...attributes },
-          });
+          unit.entries.push(logEntryOf(r, source, observed, base, { ...attributes }));
           if (obj.cp.dataset === undefined && r.dataset !== 'unknown' && config.dataset === 'auto') {
             obj.cp.dataset = r.dataset;
           }
@@ -189,15 +182,7 @@ export async function readObjectPass(ctx: PassContext, obj: ObjectState): Promis
           streamError = r.error;
         } else {
           const e = r.error;
-          unit.letters.push({
-            reason: `${e.code}: ${e.reason}`,
-            component: ctx.component,
-            source,
-            line: base.line + e.line,
-            offset: base.offset + e.offset,
-            raw: e.raw,
-            ...(e.field === undefined ? {} : { field: e.field }),
-          });
+          unit.letters.push({ ...deadLetterOf(e, ctx.component, base), source });
           bytes += e.nextOffset - e.offset;
           end = { offset: base.offset + e.nextOffset, line: base.line + e.line };
         }
