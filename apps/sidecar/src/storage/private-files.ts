@@ -4,7 +4,7 @@
 // who need group access (a log shipper running as another user) set `file_mode` / `dir_mode`; permissions for
 // every other local user need `allow_world_readable: true` as well. An existing file keeps its mode; one that
 // every local user can read gets one warning per process.
-import { chmod, mkdir, open, stat } from 'node:fs/promises';
+import { chmod, mkdir, open } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { describeValue } from '@logpush-otel/pipeline';
