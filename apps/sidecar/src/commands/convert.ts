@@ -4,14 +4,15 @@ import { once } from 'node:events';
 import { createReadStream, createWriteStream, statSync } from 'node:fs';
 import type { Writable } from 'node:stream';
 import { parseArgs } from 'node:util';
-import { BODY_MODES, PROFILES, createMapper, encodeLogsJson, encodeLogsProto } from '@logpush-otel/otlp';
+import { BODY_MODES, PROFILES } from '@logpush-otel/otlp';
 import type { MappingOptions } from '@logpush-otel/otlp';
-import { parseBatches } from '@logpush-otel/parser';
-import type { ParseError, ParseSummary } from '@logpush-otel/parser';
-import type { ConfigIssue, LogEntry } from '@logpush-otel/pipeline';
+import type { ConfigIssue } from '@logpush-otel/pipeline';
 import { getDataset } from '@logpush-otel/schema';
 import { parseKeyValueList } from '../config/otel-env.ts';
-import { logEntryOf } from '../log-entry.ts';
+import { parseWorkersSetting, workerCount } from '../workers/count.ts';
+import { WorkerPool } from '../workers/pool.ts';
+import { CONVERT_FORMATS, convertInput } from './convert-input.ts';
+import type { ConvertChunk, ConvertCounts, ConvertOptions } from './convert-input.ts';
 
 /** One line for `logpush-otel --help`. */
 export const summary = 'Convert Logpush files to OTLP/JSON or OTLP protobuf on stdout';
@@ -24,7 +25,8 @@ array, detected from the content) and writes OpenTelemetry logs to stdout:
   otlp-json   one OTLP/JSON ExportLogsServiceRequest per line (the layout of the Collector's file exporter)
   otlp-proto  length-delimited protobuf ExportLogsServiceRequests (each message preceded by its byte length as a
               protobuf varint)
-Records are converted with semantic-convention attributes, exact nanosecond timestamps and severities (see
+A request holds the records of one input file (at most --batch-size of them). Records are converted with
+semantic-convention attributes, exact nanosecond timestamps and severities (see
 docs/mapping.md). With no FILE, or when FILE is -, reads standard input.
 
 Options:
@@ -46,6 +48,8 @@ Options:
   --errors FILE           Write rejected lines to FILE (default: standard error), one JSON object per line:
                           {"source","line","offset","code","reason","field"?,"raw"}. A new FILE is
                           created readable by its owner only (0600).
+  --workers auto|N        Worker threads converting files side by side (default auto: one per available
+                          core); 1 converts on the main thread. Output keeps the order of the input files.
   -h, --help              Show this help.
 
 Environment:
@@ -69,7 +73,7 @@ Examples:
 
 class UsageError extends Error {}
 
-const FORMATS = ['otlp-json', 'otlp-proto'] as const;
+const FORMATS = CONVERT_FORMATS;
 
 function oneOf<T extends string>(
   name: string,
@@ -101,6 +105,7 @@ interface Options {
   batchSize: number;
   errors: string | undefined;
   mapping: MappingOptions;
+  workers: number;
 }
 
 function parseOptions(argv: readonly string[]): Options {
@@ -119,6 +124,7 @@ function parseOptions(argv: readonly string[]): Options {
         'attribute-limit': { type: 'string' },
         'service-name': { type: 'string' },
         errors: { type: 'string' },
+        workers: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
     });
@@ -150,6 +156,10 @@ function parseOptions(argv: readonly string[]): Options {
   const serviceName = v['service-name'] ?? process.env.OTEL_SERVICE_NAME;
   if (serviceName !== undefined && serviceName !== '') mapping.serviceName = serviceName;
   if (v.errors === '') throw new UsageError('--errors needs a file name');
+  const workers = parseWorkersSetting(v.workers ?? 'auto');
+  if (workers === undefined) {
+    throw new UsageError(`--workers must be auto or a positive integer; got '${v.workers ?? ''}'`);
+  }
   return {
     files: parsed.positionals.length === 0 ? ['-'] : parsed.positionals,
     dataset,
@@ -157,6 +167,7 @@ function parseOptions(argv: readonly string[]): Options {
     batchSize: positiveInt('batch-size', v['batch-size'], 1000) ?? 1000,
     errors: v.errors,
     mapping,
+    workers: workerCount(workers),
   };
 }
 
@@ -165,30 +176,8 @@ async function write(stream: Writable, chunk: string | Uint8Array): Promise<void
   if (!stream.write(chunk)) await once(stream, 'drain');
 }
 
-function varint(n: number): Uint8Array {
-  const bytes: number[] = [];
-  while (n > 0x7f) {
-    bytes.push((n & 0x7f) | 0x80);
-    n >>>= 7;
-  }
-  bytes.push(n);
-  return Uint8Array.from(bytes);
-}
-
 function nowUnixNano(): bigint {
   return BigInt(Math.round((performance.timeOrigin + performance.now()) * 1000)) * 1000n;
-}
-
-function rejection(error: ParseError): string {
-  return `${JSON.stringify({
-    source: error.source,
-    line: error.line,
-    offset: error.offset,
-    code: error.code,
-    reason: error.reason,
-    ...(error.field === undefined ? {} : { field: error.field }),
-    raw: error.raw,
-  })}\n`;
 }
 
 /** Runs `logpush-otel convert` with `argv` (after the command name); resolves to the exit code. */
@@ -229,63 +218,75 @@ export async function run(argv: readonly string[]): Promise<number> {
   out.on('error', onOutputError);
   errorsStream.on('error', onOutputError);
 
-  const map = createMapper(options.mapping);
-  let pending: LogEntry[] = [];
-  let requests = 0;
-  let converted = 0;
-  let rejected = 0;
-  let lines = 0;
-  const flush = async (): Promise<void> => {
-    if (pending.length === 0) return;
-    if (options.format === 'otlp-json') {
-      await write(out, `${encodeLogsJson(pending)}\n`);
-    } else {
-      const message = encodeLogsProto(pending);
-      await write(out, varint(message.length));
-      await write(out, message);
-    }
-    requests++;
-    pending = [];
+  const convertOptions: ConvertOptions = {
+    dataset: options.dataset,
+    format: options.format,
+    batchSize: options.batchSize,
+    mapping: options.mapping,
+    observedUnixNano: nowUnixNano(),
   };
-
+  const writeChunk = async (chunk: ConvertChunk): Promise<void> => {
+    if (outputFailed !== undefined) throw outputFailed;
+    if (chunk.kind === 'output') await write(out, chunk.bytes);
+    else await write(errorsStream, chunk.text);
+  };
+  // Files go to the workers in order; each file's chunks are written once every earlier file is written, so the
+  // output is in input order and a worker ahead of the writer waits (its credit bounds what it holds ready).
+  const files = options.files.filter((f) => f !== '-');
+  const pool =
+    options.workers > 1 && files.length > 1
+      ? new WorkerPool(Math.min(options.workers, files.length))
+      : undefined;
+  const totals: ConvertCounts = { lines: 0, converted: 0, rejected: 0, requests: 0 };
   try {
+    let previous: Promise<unknown> = Promise.resolve();
+    const runs: Promise<ConvertCounts>[] = [];
     for (const file of options.files) {
-      const source = file === '-' ? 'stdin' : file;
-      const input = file === '-' ? process.stdin : createReadStream(file);
-      const batches = parseBatches(input, { source, dataset: options.dataset });
-      let result = await batches.next();
-      while (result.done !== true) {
-        const observed = nowUnixNano();
-        for (const r of result.value) {
-          if (!r.ok) {
-            rejected++;
-            await write(errorsStream, rejection(r.error));
-            continue;
-          }
-          const entry = logEntryOf(r, source, observed);
-          map(entry);
-          pending.push(entry);
-          converted++;
-          if (pending.length >= options.batchSize) await flush();
-        }
-        if (outputFailed !== undefined) throw outputFailed;
-        result = await batches.next();
-      }
-      const fileSummary: ParseSummary = result.value;
-      lines += fileSummary.lines;
+      const before = previous;
+      const run: Promise<ConvertCounts> =
+        file === '-' || pool === undefined
+          ? before.then(() =>
+              convertInput(
+                file === '-' ? process.stdin : createReadStream(file),
+                file === '-' ? 'stdin' : file,
+                convertOptions,
+                writeChunk,
+              ),
+            )
+          : pool.run<ConvertChunk, ConvertCounts>(
+              'convert-file',
+              { path: file, options: convertOptions },
+              async (chunk) => {
+                await before;
+                await writeChunk(chunk);
+              },
+            );
+      // Reported below in order; a failure also stops the files after it (they wait for `before`).
+      run.catch(() => undefined);
+      runs.push(run);
+      previous = Promise.all([before, run]);
+      previous.catch(() => undefined);
     }
-    await flush();
+    for (const run of runs) {
+      const c = await run;
+      totals.lines += c.lines;
+      totals.converted += c.converted;
+      totals.rejected += c.rejected;
+      totals.requests += c.requests;
+    }
   } catch (error) {
     const e = error instanceof Error ? error : new Error(String(error));
-    if ((e as NodeJS.ErrnoException).code === 'EPIPE') return rejected > 0 ? 3 : 0;
+    if ((e as NodeJS.ErrnoException).code === 'EPIPE') return totals.rejected > 0 ? 3 : 0;
     process.stderr.write(`logpush-otel convert: ${e.message}\n`);
     return 1;
   } finally {
+    await pool?.close();
     if (options.errors !== undefined) {
       errorsStream.end();
       await once(errorsStream, 'close').catch(() => undefined);
     }
   }
+  const { lines, converted, rejected, requests } = totals;
   if (outputFailed !== undefined) {
     process.stderr.write(`logpush-otel convert: writing the output failed: ${outputFailed.message}\n`);
     return 1;
