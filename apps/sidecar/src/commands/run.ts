@@ -14,6 +14,7 @@ import { createJsonLogger } from '../service/logger.ts';
 import { RECEIVER_METRICS, SERVICE_METRICS } from '../service/metric-names.ts';
 import { PrometheusMetrics } from '../service/metrics.ts';
 import { configurePrivateFiles } from '../storage/private-files.ts';
+import { attachWorkers } from '../workers/wiring.ts';
 
 export const summary = 'run the pipelines of a configuration file (tail Logpush files, export over OTLP)';
 
@@ -113,6 +114,7 @@ export async function run(argv: readonly string[]): Promise<number> {
   let service: Service;
   try {
     service = new Service(config.graph, host);
+    attachWorkers(service, config.graph, logger);
   } catch (error) {
     logger.error('could not create the components', { error });
     await store.close();

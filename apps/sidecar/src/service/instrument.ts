@@ -6,13 +6,15 @@ import type {
   ExporterFactory,
   LogBatch,
 } from '@logpush-otel/pipeline';
+import { isEncodedConsumer } from '../workers/encoded.ts';
+import type { EncodedBatch, EncodedConsumer } from '../workers/encoded.ts';
 import { SERVICE_METRICS } from './metric-names.ts';
 import type { PrometheusMetrics } from './metrics.ts';
 
 /**
  * Returns `registry` with every exporter wrapped: batches in flight, time to resolve, records acknowledged and
  * rejected, and the newest acknowledged event time (from which `logpush_otel_ingestion_lag_seconds` is computed
- * at scrape time). The wrapped exporter behaves exactly like the original.
+ * at scrape time). The wrapped exporter behaves exactly like the original (pre-encoded batches included).
  */
 export function instrumentExporters(
   registry: ComponentRegistry,
@@ -41,19 +43,19 @@ export function instrumentExporters(
     'Records in batches an exporter rejected (not delivered; the source keeps its position).',
     label,
   );
-  const newest = new Map<string, bigint>();
+  const newestByExporter = new Map<string, bigint>();
   metrics.computedGauge(
     SERVICE_METRICS.lastExportedEventTime,
     'Event time (unix seconds) of the newest record an exporter acknowledged.',
     label,
-    () => [...newest].map(([exporter, ns]) => [{ exporter }, Number(ns / 1_000_000n) / 1000]),
+    () => [...newestByExporter].map(([exporter, ns]) => [{ exporter }, Number(ns / 1_000_000n) / 1000]),
   );
   metrics.computedGauge(
     SERVICE_METRICS.ingestionLag,
     'Seconds between now and the event time of the newest record an exporter acknowledged.',
     label,
     () =>
-      [...newest].map(([exporter, ns]) => [
+      [...newestByExporter].map(([exporter, ns]) => [
         { exporter },
         Math.max(0, (now() - Number(ns / 1_000_000n)) / 1000),
       ]),
@@ -67,30 +69,42 @@ export function instrumentExporters(
       const exporter = factory.create(settings, config, next);
       const labels = { exporter: settings.id };
       const component = { component: `exporters/${settings.id}` };
-      const wrapped: Exporter = {
+      const observe = async (records: number, newest: bigint | undefined, run: () => Promise<void>) => {
+        const started = performance.now();
+        inFlight.inc(1, component);
+        try {
+          await run();
+          acked.inc(records, labels);
+          const seen = newestByExporter.get(settings.id);
+          if (newest !== undefined && (seen === undefined || newest > seen))
+            newestByExporter.set(settings.id, newest);
+        } catch (error) {
+          rejected.inc(records, labels);
+          throw error;
+        } finally {
+          inFlight.dec(1, component);
+          latency.observe((performance.now() - started) / 1000, labels);
+        }
+      };
+      const wrapped: Exporter & Partial<EncodedConsumer> = {
         start: (host) => exporter.start(host),
         shutdown: () => exporter.shutdown(),
-        async consume(batch: LogBatch) {
-          const started = performance.now();
-          inFlight.inc(1, component);
-          try {
-            await exporter.consume(batch);
-            acked.inc(batch.entries.length, labels);
-            let max: bigint | undefined;
-            for (const e of batch.entries)
-              if (e.timeUnixNano !== undefined && (max === undefined || e.timeUnixNano > max))
-                max = e.timeUnixNano;
-            const seen = newest.get(settings.id);
-            if (max !== undefined && (seen === undefined || max > seen)) newest.set(settings.id, max);
-          } catch (error) {
-            rejected.inc(batch.entries.length, labels);
-            throw error;
-          } finally {
-            inFlight.dec(1, component);
-            latency.observe((performance.now() - started) / 1000, labels);
-          }
+        consume(batch: LogBatch) {
+          let max: bigint | undefined;
+          for (const e of batch.entries)
+            if (e.timeUnixNano !== undefined && (max === undefined || e.timeUnixNano > max))
+              max = e.timeUnixNano;
+          return observe(batch.entries.length, max, () => exporter.consume(batch));
         },
       };
+      if (isEncodedConsumer(exporter)) {
+        const encoded: EncodedConsumer = exporter;
+        Object.assign(wrapped, {
+          encoding: encoded.encoding,
+          consumeEncoded: (batch: EncodedBatch) =>
+            observe(batch.records, batch.newestTimeUnixNano, () => encoded.consumeEncoded(batch)),
+        });
+      }
       return wrapped;
     },
   });

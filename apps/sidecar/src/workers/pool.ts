@@ -122,6 +122,8 @@ export class WorkerPool {
             await task.onChunk(chunk);
           } catch (error) {
             task.failed = error instanceof Error ? error : new Error(String(error));
+            const cancel: ToWorker = { type: 'cancel', id: task.id };
+            if (slot.task === task) slot.worker.postMessage(cancel);
             return;
           }
           const ack: ToWorker = { type: 'ack', id: task.id, bytes };

@@ -6,7 +6,9 @@
 export type ToWorker =
   | { readonly type: 'task'; readonly id: number; readonly kind: string; readonly input: unknown }
   /** `bytes` of the task's chunks were consumed. */
-  | { readonly type: 'ack'; readonly id: number; readonly bytes: number };
+  | { readonly type: 'ack'; readonly id: number; readonly bytes: number }
+  /** The main thread stopped consuming the task's chunks: the task's next `emit` throws. */
+  | { readonly type: 'cancel'; readonly id: number };
 
 /** Worker to main thread. */
 export type FromWorker =
@@ -19,7 +21,10 @@ export type FromWorker =
       readonly code: string | undefined;
     };
 
-/** Hands a chunk to the main thread; resolves once the worker may produce more (credit left). */
+/**
+ * Hands a chunk to the main thread; resolves once the worker may produce more (credit left), rejects once the
+ * main thread cancelled the task.
+ */
 export type Emit<C> = (chunk: C, bytes: number, transfer?: readonly ArrayBuffer[]) => Promise<void>;
 
 /** A kind of work a worker runs: reads `input`, streams chunks with `emit`, resolves to its result. */

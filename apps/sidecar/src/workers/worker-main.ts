@@ -11,6 +11,7 @@ if (port === null) throw new Error('worker-main.ts runs only in a worker thread'
 /** Unacknowledged bytes of the running task, and who waits for credit. */
 let outstanding = 0;
 let current = 0;
+let cancelled = false;
 let waiting: (() => void) | undefined;
 
 function send(message: FromWorker, transfer: readonly ArrayBuffer[] = []): void {
@@ -20,10 +21,15 @@ function send(message: FromWorker, transfer: readonly ArrayBuffer[] = []): void 
 async function runTask(id: number, kind: string, input: unknown): Promise<void> {
   outstanding = 0;
   current = id;
+  cancelled = false;
   const emit: Emit<unknown> = async (chunk, bytes, transfer) => {
+    if (cancelled) throw new Error('the task was cancelled');
     outstanding += bytes;
     send({ type: 'chunk', id, chunk, bytes }, transfer);
-    while (outstanding > DEFAULT_TASK_CREDIT) await new Promise<void>((resolve) => (waiting = resolve));
+    while (outstanding > DEFAULT_TASK_CREDIT && !cancelled) {
+      await new Promise<void>((resolve) => (waiting = resolve));
+    }
+    if (cancelled) throw new Error('the task was cancelled');
   };
   try {
     const handler = TASKS[kind];
@@ -37,9 +43,10 @@ async function runTask(id: number, kind: string, input: unknown): Promise<void> 
 }
 
 port.on('message', (message: ToWorker) => {
-  if (message.type === 'ack') {
+  if (message.type === 'ack' || message.type === 'cancel') {
     if (message.id !== current) return;
-    outstanding -= message.bytes;
+    if (message.type === 'ack') outstanding -= message.bytes;
+    else cancelled = true;
     const w = waiting;
     waiting = undefined;
     w?.();

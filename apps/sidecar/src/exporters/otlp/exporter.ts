@@ -19,6 +19,8 @@ import type {
   LogEntry,
 } from '@logpush-otel/pipeline';
 import { backoffDelay } from '../../backoff.ts';
+import type { BodyEncoding, EncodedBatch, EncodedConsumer } from '../../workers/encoded.ts';
+import { sameEncoding } from '../../workers/encoded.ts';
 import type { OtlpExporterConfig } from './config.ts';
 import { resolveLogsUrl } from './config.ts';
 import { HttpSender } from './http-sender.ts';
@@ -81,14 +83,26 @@ function sleep(ms: number, signal: AbortSignal): Promise<void> {
   });
 }
 
+/** The records of a request: their number, and the records themselves when needed (dead letters). */
+interface RequestRecords {
+  readonly count: number;
+  entries(): Promise<readonly LogEntry[]>;
+}
+
+function recordsOf(entries: readonly LogEntry[]): RequestRecords {
+  return { count: entries.length, entries: () => Promise.resolve(entries) };
+}
+
 /** Test hooks: a random source for jitter (default Math.random). */
 export interface OtlpExporterOptions {
   readonly random?: () => number;
 }
 
 /** The `otlp` exporter component. Create it with {@link otlpExporterFactory}. */
-export class OtlpExporter implements Exporter {
+export class OtlpExporter implements Exporter, EncodedConsumer {
   readonly url: URL;
+  /** How request bodies are encoded (workers encode to it for {@link consumeEncoded}). */
+  readonly encoding: BodyEncoding;
   readonly #settings: CreateSettings;
   readonly #config: OtlpExporterConfig;
   readonly #sender: HttpSender;
@@ -112,6 +126,11 @@ export class OtlpExporter implements Exporter {
     this.#settings = settings;
     this.#config = config;
     this.url = resolveLogsUrl(config);
+    this.encoding = {
+      protocol: config.protocol === 'http/json' ? 'http/json' : 'http/protobuf',
+      compression: config.compression,
+      compressionLevel: config.compression_level,
+    };
     this.#random = options.random ?? Math.random;
     this.#slots = new Slots(config.concurrency);
     this.#sender = new HttpSender({
@@ -181,6 +200,38 @@ export class OtlpExporter implements Exporter {
     }
   }
 
+  /**
+   * Exports a batch a worker already encoded (see {@link EncodedBatch}), with the guarantees of `consume`. A body
+   * over max_request_size, or encoded otherwise than this exporter sends, goes the `consume` way with the records
+   * read again.
+   */
+  async consumeEncoded(batch: EncodedBatch): Promise<void> {
+    if (this.#shutdown !== undefined) {
+      throw new ExportFailedError(`exporters/${this.#settings.id} is shut down; the batch was not sent`);
+    }
+    if (batch.records === 0) return;
+    const oversized = batch.encodedBytes > this.#config.max_request_size && batch.records > 1;
+    if (oversized || !sameEncoding(batch.encoding, this.encoding)) {
+      await this.consume({ entries: await batch.entries() });
+      return;
+    }
+    const records: RequestRecords = { count: batch.records, entries: batch.entries };
+    try {
+      await this.#track(
+        (async () => {
+          await this.#slots.acquire();
+          try {
+            await this.#sendWithRetry(records, batch.wire);
+          } finally {
+            this.#slots.release();
+          }
+        })(),
+      );
+    } catch (error) {
+      throw error instanceof Error ? error : new ExportFailedError(String(error));
+    }
+  }
+
   /** Stops taking batches, cancels retry waits (those batches reject), lets requests in flight finish. */
   shutdown(): Promise<void> {
     this.#shutdown ??= (async () => {
@@ -231,18 +282,18 @@ export class OtlpExporter implements Exporter {
         return;
       }
       const wire = await this.#sender.prepare(body);
-      await this.#sendWithRetry(entries, wire);
+      await this.#sendWithRetry(recordsOf(entries), wire);
     } finally {
       if (holding) this.#slots.release();
     }
   }
 
-  async #sendWithRetry(entries: readonly LogEntry[], wire: Uint8Array): Promise<void> {
+  async #sendWithRetry(records: RequestRecords, wire: Uint8Array): Promise<void> {
     const retry = this.#config.retry_on_failure;
     const started = Date.now();
     for (let attempt = 1; ; attempt++) {
       if (this.#stopping.signal.aborted && attempt > 1) {
-        this.#failedRecords.inc(entries.length, this.#labels);
+        this.#failedRecords.inc(records.count, this.#labels);
         throw new ExportFailedError(
           `exporters/${this.#settings.id}: shut down before the backend acknowledged the batch`,
         );
@@ -251,7 +302,7 @@ export class OtlpExporter implements Exporter {
       const hold = this.#notBefore - Date.now();
       if (hold > 0) {
         await sleep(hold, this.#stopping.signal).catch((error: unknown) => {
-          this.#failedRecords.inc(entries.length, this.#labels);
+          this.#failedRecords.inc(records.count, this.#labels);
           throw error;
         });
       }
@@ -266,11 +317,11 @@ export class OtlpExporter implements Exporter {
       this.#latency.observe((performance.now() - t0) / 1000, this.#labels);
       this.#sentBytes.inc(wire.byteLength, this.#labels);
       if (outcome.kind === 'success') {
-        await this.#acknowledged(entries, outcome.body, outcome.contentType);
+        await this.#acknowledged(records, outcome.body, outcome.contentType);
         return;
       }
       if (outcome.kind === 'permanent') {
-        await this.#deadLetter(entries, `the backend refused the request for good: ${outcome.reason}`);
+        await this.#deadLetter(records, `the backend refused the request for good: ${outcome.reason}`);
         return;
       }
       const elapsed = Date.now() - started;
@@ -294,7 +345,7 @@ export class OtlpExporter implements Exporter {
         this.#stopping.signal.aborted ||
         (retry.max_elapsed_time > 0 && elapsed + wait > retry.max_elapsed_time);
       if (giveUp) {
-        this.#failedRecords.inc(entries.length, this.#labels);
+        this.#failedRecords.inc(records.count, this.#labels);
         const why = !retry.enabled
           ? 'retry_on_failure is disabled'
           : this.#stopping.signal.aborted
@@ -302,7 +353,7 @@ export class OtlpExporter implements Exporter {
             : `retrying would pass max_elapsed_time (${retry.max_elapsed_time} ms)`;
         this.#settings.logger.error('export failed; the records will be read again', {
           exporter: this.#settings.id,
-          records: entries.length,
+          records: records.count,
           attempts: attempt,
           reason: outcome.reason,
         });
@@ -322,14 +373,14 @@ export class OtlpExporter implements Exporter {
         });
       }
       await sleep(wait, this.#stopping.signal).catch((error: unknown) => {
-        this.#failedRecords.inc(entries.length, this.#labels);
+        this.#failedRecords.inc(records.count, this.#labels);
         throw error;
       });
     }
   }
 
   /** A 2xx: everything delivered, unless the response carries a partial success with rejections. */
-  async #acknowledged(entries: readonly LogEntry[], body: Uint8Array, contentType: string): Promise<void> {
+  async #acknowledged(records: RequestRecords, body: Uint8Array, contentType: string): Promise<void> {
     let rejected = 0;
     let message = '';
     if (body.byteLength > 0) {
@@ -344,7 +395,7 @@ export class OtlpExporter implements Exporter {
         });
       }
     }
-    const total = entries.length;
+    const total = records.count;
     if (rejected <= 0) {
       if (message !== '') {
         this.#settings.logger.warn('the backend accepted every record with a warning', {
@@ -360,15 +411,16 @@ export class OtlpExporter implements Exporter {
     const which =
       rejected >= total ? '' : ' (OTLP does not say which, so every record of the request is kept here)';
     await this.#deadLetter(
-      entries,
+      records,
       `the backend rejected ${rejected} of ${total} records of the request (partial success)${which}: ` +
         `${message === '' ? 'no message' : message}`,
     );
     this.#sentRecords.inc(Math.max(0, total - rejected), this.#labels);
   }
 
-  async #deadLetter(entries: readonly LogEntry[], reason: string): Promise<void> {
+  async #deadLetter(records: RequestRecords, reason: string): Promise<void> {
     const component = `exporters/${this.#settings.id}`;
+    const entries = await records.entries();
     const letters: DeadLetter[] = entries.map((e) => ({
       reason,
       component,

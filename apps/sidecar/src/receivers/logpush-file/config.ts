@@ -1,6 +1,8 @@
 // Configuration of the `logpush_file` receiver: defaults, and validation with the path of every problem.
 import { isAbsolute, join, relative, resolve } from 'node:path';
 import type { ConfigIssue, ValidationResult } from '@logpush-otel/pipeline';
+import { parseWorkersSetting } from '../../workers/count.ts';
+import type { WorkersSetting } from '../../workers/count.ts';
 
 /** The validated configuration of a `logpush_file` receiver (durations in milliseconds, sizes in bytes). */
 export interface LogpushFileReceiverConfig {
@@ -46,6 +48,14 @@ export interface LogpushFileReceiverConfig {
   /** Add `log.file.name` / `log.file.path` to each entry's attributes. */
   include_file_name: boolean;
   include_file_path: boolean;
+  /**
+   * Worker threads reading, mapping and encoding files (`auto`: one per available core; 1: the main thread).
+   * Used when the receiver's one pipeline is `cloudflare` then `otlp` exporters; otherwise it reads on the main
+   * thread.
+   */
+  workers: WorkersSetting;
+  /** Encoded request bytes handed on and not yet acknowledged, at most (worker reading pauses when reached). */
+  max_in_flight_bytes: number;
 }
 
 /** The defaults used for every key the user leaves out. */
@@ -84,6 +94,8 @@ export function defaultLogpushFileConfig(): LogpushFileReceiverConfig {
     forget_after: 86_400_000,
     include_file_name: true,
     include_file_path: false,
+    workers: 'auto',
+    max_in_flight_bytes: 64 * 1024 * 1024,
   };
 }
 
@@ -232,6 +244,14 @@ export function validateLogpushFileConfig(
   config.forget_after = duration('forget_after', 0);
   config.include_file_name = bool('include_file_name');
   config.include_file_path = bool('include_file_path');
+  const workers = parseWorkersSetting(raw['workers']);
+  if (workers === undefined) {
+    issues.push({
+      path: at('workers'),
+      message: `expected auto or a positive integer, got ${show(raw['workers'])}`,
+    });
+  } else config.workers = workers;
+  config.max_in_flight_bytes = count('max_in_flight_bytes', 1024, true);
 
   if (config.delete_after_read && config.move_after_read !== '') {
     issues.push({
