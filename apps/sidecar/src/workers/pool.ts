@@ -41,6 +41,13 @@ function entryUrl(): URL {
   return new URL(ts ? './entry.ts' : './entry.js', import.meta.url);
 }
 
+/**
+ * Young generation of each worker's heap. V8's default lets every isolate grow a young generation of well over
+ * 100 MB under this allocation rate; 48 MB measured the same CPU time for `convert` with 2 workers over 300k
+ * records, at about 190 MB less peak RSS (smaller sizes cost CPU in more scavenges).
+ */
+const WORKER_YOUNG_GENERATION_MB = 48;
+
 /** `size` worker threads. Close it with {@link WorkerPool.close} (workers keep the process alive). */
 export class WorkerPool {
   readonly size: number;
@@ -88,7 +95,9 @@ export class WorkerPool {
   }
 
   #spawn(): Slot {
-    const worker = new Worker(entryUrl());
+    const worker = new Worker(entryUrl(), {
+      resourceLimits: { maxYoungGenerationSizeMb: WORKER_YOUNG_GENERATION_MB },
+    });
     const slot: Slot = { worker, task: undefined };
     worker.on('message', (message: FromWorker) => this.#onMessage(slot, message));
     worker.on('error', (error: Error) => this.#onDeath(slot, error));

@@ -31,4 +31,4 @@ export type Emit<C> = (chunk: C, bytes: number, transfer?: readonly ArrayBuffer[
 export type TaskHandler = (input: unknown, emit: Emit<unknown>) => Promise<unknown>;
 
 /** Bytes of unacknowledged chunks a task may have outstanding before its worker waits. */
-export const DEFAULT_TASK_CREDIT = 8 * 1024 * 1024;
+export const DEFAULT_TASK_CREDIT = 4 * 1024 * 1024;

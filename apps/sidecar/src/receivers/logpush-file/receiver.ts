@@ -23,7 +23,7 @@ import type { PassBatch, PassEnd, PassOptions } from './file-pass.ts';
 import { isReading, transition } from './file-state.ts';
 import type { FileState, TrackedFile } from './file-state.ts';
 import { ByteBudget, Slots } from './slots.ts';
-import { passTask, unitOfChunk } from './worker-pass.ts';
+import { fileAttributes, passTask, unitOfChunk } from './worker-pass.ts';
 import type { WorkerPlan } from './worker-pass.ts';
 import type { FilePassChunk } from '../../workers/file-pass-task.ts';
 
@@ -432,10 +432,7 @@ export class LogpushFileReceiver implements Receiver {
     const observed = BigInt(Date.now()) * 1_000_000n;
     const entries: LogEntry[] = [];
     for (const r of batch.records) {
-      const attributes: LogEntry['attributes'] = {};
-      if (config.include_file_name) attributes['log.file.name'] = fileName;
-      if (config.include_file_path) attributes['log.file.path'] = f.path;
-      entries.push(logEntryOf(r, f.path, observed, batch.base, attributes));
+      entries.push(logEntryOf(r, f.path, observed, batch.base, fileAttributes(this.#ctx, f.path, fileName)));
       if (f.cp.dataset === undefined && r.dataset !== 'unknown' && config.dataset === 'auto') {
         f.cp.dataset = r.dataset;
       }
