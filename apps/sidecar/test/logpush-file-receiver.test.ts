@@ -11,7 +11,7 @@ import {
 } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createGzip, constants as zlibConstants } from 'node:zlib';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { PermanentError } from '@logpush-otel/pipeline';
 import { CheckpointStore } from '../src/checkpoint/index.ts';
 import type { FileCheckpoint } from '../src/checkpoint/index.ts';
@@ -23,6 +23,7 @@ import {
   ndjson,
   readDeadLetters,
   removeAll,
+  harnessMode,
   startReceiver,
   tempDir,
   TestConsumer,
@@ -63,7 +64,15 @@ async function checkpoints(state: string): Promise<FileCheckpoint[]> {
   return entries;
 }
 
-describe('logpush_file receiver', () => {
+// Every case runs on the main thread (workers: 1) and in a pool of 2 worker threads.
+describe.each([1, 2])('logpush_file receiver (workers: %i)', (workers) => {
+  beforeEach(() => {
+    harnessMode.workers = workers;
+  });
+  afterEach(() => {
+    harnessMode.workers = 1;
+  });
+
   it('delivers exactly the multiset of records of a Logpush directory of plain and gzip files', async () => {
     const { dir, start } = await setup({ batch_size: 7 });
     const expected: string[] = [];
