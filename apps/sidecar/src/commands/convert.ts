@@ -73,6 +73,12 @@ Examples:
 
 class UsageError extends Error {}
 
+/**
+ * Output a worker converting a later file may hold ready while an earlier file is written (per worker): it can
+ * run this far ahead before it waits.
+ */
+const CONVERT_CREDIT = 32 * 1024 * 1024;
+
 const FORMATS = CONVERT_FORMATS;
 
 function oneOf<T extends string>(
@@ -260,6 +266,7 @@ export async function run(argv: readonly string[]): Promise<number> {
                 await before;
                 await writeChunk(chunk);
               },
+              CONVERT_CREDIT,
             );
       // Reported below in order; a failure also stops the files after it (they wait for `before`).
       run.catch(() => undefined);

@@ -3,6 +3,7 @@
 // order, and acknowledged to the worker once the caller's handler settled (that is the backpressure). A worker
 // that dies fails its task and is replaced.
 import { Worker } from 'node:worker_threads';
+import { DEFAULT_TASK_CREDIT } from './protocol.ts';
 import type { FromWorker, ToWorker } from './protocol.ts';
 
 /** Consumes one chunk of a task; the worker may produce past it once the promise settled. */
@@ -23,6 +24,7 @@ interface Task {
   readonly kind: string;
   readonly input: unknown;
   readonly onChunk: ChunkHandler<unknown>;
+  readonly credit: number;
   readonly resolve: (result: unknown) => void;
   readonly reject: (error: Error) => void;
   /** Chunks are handled one after another: the last one's handling. */
@@ -64,9 +66,14 @@ export class WorkerPool {
   /**
    * Runs task `kind` with `input` (structured-cloned) in a worker; `onChunk` gets its chunks in order. Resolves
    * to the task's result once every chunk was handled; rejects with the task's error, a chunk handler's error, or
-   * when the worker dies or the pool is closed.
+   * when the worker dies or the pool is closed. The worker waits once `credit` bytes of chunks are not handled.
    */
-  run<C, R>(kind: string, input: unknown, onChunk: ChunkHandler<C>): Promise<R> {
+  run<C, R>(
+    kind: string,
+    input: unknown,
+    onChunk: ChunkHandler<C>,
+    credit = DEFAULT_TASK_CREDIT,
+  ): Promise<R> {
     if (this.#closed) return Promise.reject(new Error('the worker pool is closed'));
     return new Promise<R>((resolve, reject) => {
       this.#queue.push({
@@ -74,6 +81,7 @@ export class WorkerPool {
         kind,
         input,
         onChunk: onChunk as ChunkHandler<unknown>,
+        credit,
         resolve: resolve as (result: unknown) => void,
         reject,
         chain: Promise.resolve(),
@@ -114,7 +122,13 @@ export class WorkerPool {
       if (task === undefined) return;
       slot.task = task;
       slot.worker.ref();
-      const message: ToWorker = { type: 'task', id: task.id, kind: task.kind, input: task.input };
+      const message: ToWorker = {
+        type: 'task',
+        id: task.id,
+        kind: task.kind,
+        input: task.input,
+        credit: task.credit,
+      };
       slot.worker.postMessage(message);
     }
   }

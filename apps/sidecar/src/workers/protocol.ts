@@ -4,7 +4,14 @@
 
 /** Main thread to worker. */
 export type ToWorker =
-  | { readonly type: 'task'; readonly id: number; readonly kind: string; readonly input: unknown }
+  | {
+      readonly type: 'task';
+      readonly id: number;
+      readonly kind: string;
+      readonly input: unknown;
+      /** Bytes of unacknowledged chunks the task may have outstanding before its worker waits. */
+      readonly credit: number;
+    }
   /** `bytes` of the task's chunks were consumed. */
   | { readonly type: 'ack'; readonly id: number; readonly bytes: number }
   /** The main thread stopped consuming the task's chunks: the task's next `emit` throws. */

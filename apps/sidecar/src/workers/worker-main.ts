@@ -1,7 +1,6 @@
 // The message loop of a pool worker: runs one task at a time (see pool.ts), streaming its chunks back with
 // credit-based backpressure, and reports its result or error.
 import { parentPort } from 'node:worker_threads';
-import { DEFAULT_TASK_CREDIT } from './protocol.ts';
 import type { Emit, FromWorker, ToWorker } from './protocol.ts';
 import { TASKS } from './tasks.ts';
 
@@ -18,7 +17,7 @@ function send(message: FromWorker, transfer: readonly ArrayBuffer[] = []): void 
   port?.postMessage(message, [...transfer]);
 }
 
-async function runTask(id: number, kind: string, input: unknown): Promise<void> {
+async function runTask(id: number, kind: string, input: unknown, credit: number): Promise<void> {
   outstanding = 0;
   current = id;
   cancelled = false;
@@ -26,7 +25,7 @@ async function runTask(id: number, kind: string, input: unknown): Promise<void> 
     if (cancelled) throw new Error('the task was cancelled');
     outstanding += bytes;
     send({ type: 'chunk', id, chunk, bytes }, transfer);
-    while (outstanding > DEFAULT_TASK_CREDIT && !cancelled) {
+    while (outstanding > credit && !cancelled) {
       await new Promise<void>((resolve) => (waiting = resolve));
     }
     if (cancelled) throw new Error('the task was cancelled');
@@ -51,6 +50,6 @@ port.on('message', (message: ToWorker) => {
     waiting = undefined;
     w?.();
   } else {
-    void runTask(message.id, message.kind, message.input);
+    void runTask(message.id, message.kind, message.input, message.credit);
   }
 });
