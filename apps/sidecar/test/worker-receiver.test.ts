@@ -96,7 +96,7 @@ async function setup(
   };
   const receiver = logpushFileReceiverFactory.create(settings, receiverConfig.config, {
     consume: () => Promise.reject(new Error('records must arrive encoded, not as entries')),
-  }) as LogpushFileReceiver;
+  });
   const counts = { handed: 0, acknowledged: 0, maxOutstanding: 0 };
   receiver.useWorkers({
     pool: new WorkerPool(2),
