@@ -604,4 +604,28 @@ describe('logpush_file receiver config', () => {
       max_line_bytes: 2 * 1024 * 1024,
     });
   });
+
+  it('reads workers (auto, or a positive integer) and max_in_flight_bytes (a size)', async () => {
+    const { logpushFileReceiverFactory } = await import('../src/receivers/logpush-file/index.ts');
+    const defaults = logpushFileReceiverFactory.validate({ directory: '/logs' }, 'r');
+    expect(defaults.ok && defaults.config).toMatchObject({
+      workers: 'auto',
+      max_in_flight_bytes: 64 * 1024 * 1024,
+    });
+    const set = logpushFileReceiverFactory.validate(
+      { directory: '/logs', workers: 3, max_in_flight_bytes: '8MiB' },
+      'r',
+    );
+    expect(set.ok && set.config).toMatchObject({ workers: 3, max_in_flight_bytes: 8 * 1024 * 1024 });
+    const bad = logpushFileReceiverFactory.validate(
+      { directory: '/logs', workers: 0, max_in_flight_bytes: 'lots' },
+      'r',
+    );
+    expect(bad.ok).toBe(false);
+    const issues = bad.ok ? [] : bad.issues;
+    expect(issues.map((i) => i.path).sort()).toEqual(['r.max_in_flight_bytes', 'r.workers']);
+    expect(issues.find((i) => i.path === 'r.workers')?.message).toBe(
+      'expected auto or a positive integer, got 0',
+    );
+  });
 });
