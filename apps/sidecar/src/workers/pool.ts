@@ -57,6 +57,9 @@ export class WorkerPool {
   readonly #queue: Task[] = [];
   #nextId = 1;
   #closed = false;
+  /** Workers that died since a task last ended normally; past a few, the pool stops replacing them. */
+  #deaths = 0;
+  #broken: Error | undefined;
 
   constructor(size: number) {
     this.size = size;
@@ -75,6 +78,7 @@ export class WorkerPool {
     credit = DEFAULT_TASK_CREDIT,
   ): Promise<R> {
     if (this.#closed) return Promise.reject(new Error('the worker pool is closed'));
+    if (this.#broken !== undefined) return Promise.reject(this.#broken);
     return new Promise<R>((resolve, reject) => {
       this.#queue.push({
         id: this.#nextId++,
@@ -165,6 +169,7 @@ export class WorkerPool {
 
   /** The worker is free again; the task settles once its chunks were handled. */
   #finish(slot: Slot, task: Task, settle: () => void): void {
+    this.#deaths = 0;
     slot.task = undefined;
     slot.worker.unref();
     void task.chain.then(() => {
@@ -184,6 +189,13 @@ export class WorkerPool {
     }
     void slot.worker.terminate();
     if (this.#closed) return;
+    // Workers that keep dying (an entry that cannot load, a crash on every task) are not replaced forever.
+    if (++this.#deaths > 2 * this.size) {
+      this.#broken = new Error(`worker threads keep failing (last: ${error.message})`);
+      this.#slots.splice(i, 1);
+      for (const t of this.#queue.splice(0)) t.reject(this.#broken);
+      return;
+    }
     this.#slots[i] = this.#spawn();
     this.#dispatch();
   }
