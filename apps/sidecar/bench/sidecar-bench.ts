@@ -1,7 +1,9 @@
 // Benchmark of the sidecar end to end, side by side with the parser alone and with bare split + JSON.parse, over
-// the same generated http_requests records in .log.gz files; then peak RSS while the OTLP receiver stalls.
+// the same generated http_requests records in .log.gz files: `run --once` with `workers: 1` and `workers: auto`,
+// and `convert --format otlp-proto` with 1 worker and the default; records/s, CPU seconds (all threads), peak RSS
+// and the ratio to the bare loop, with the load average. Then, with --stall, peak RSS while the receiver stalls.
 //
-//   npm run bench -- [--records 1000000] [--files 20] [--stall-seconds 10] [--skip-stall] [--skip-e2e]
+//   npm run bench -- [--records 300000] [--files 3] [--stall] [--stall-seconds 10] [--skip-e2e]
 //                    [--compression gzip|none] [--data-dir DIR]
 //                    [--node-flags='--max-semi-space-size=4 --max-old-space-size=96']  (flags of the sidecar child)
 //                    [--receiver='max_in_flight_batches: 4'] [--exporter='concurrency: 2']  (extra settings)
@@ -14,7 +16,7 @@
 import { spawn } from 'node:child_process';
 import { createReadStream, existsSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { availableParallelism, cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -26,10 +28,10 @@ import type { OtlpReceiver } from '@logpush-otel/testdata/otlp-receiver';
 
 const { values: args } = parseArgs({
   options: {
-    records: { type: 'string', default: '1000000' },
-    files: { type: 'string', default: '20' },
+    records: { type: 'string', default: '300000' },
+    files: { type: 'string', default: '3' },
     'stall-seconds': { type: 'string', default: '10' },
-    'skip-stall': { type: 'boolean', default: false },
+    stall: { type: 'boolean', default: false },
     'skip-e2e': { type: 'boolean', default: false },
     compression: { type: 'string', default: 'gzip' },
     'data-dir': { type: 'string' },
@@ -157,26 +159,29 @@ function readStatusKb(pid: number, field: 'VmRSS' | 'VmHWM'): number | undefined
 }
 
 const PRELOAD =
-  "data:text/javascript,import{writeSync}from'node:fs';process.on('exit',()=>{writeSync(2,'\\nBENCH_MAXRSS_KB='+process.resourceUsage().maxRSS+'\\n')})";
+  "data:text/javascript,import{writeSync}from'node:fs';import{isMainThread}from'node:worker_threads';if(isMainThread)process.on('exit',()=>{const u=process.resourceUsage();writeSync(2,'\\nBENCH_MAXRSS_KB='+u.maxRSS+' BENCH_CPU_US='+(u.userCPUTime+u.systemCPUTime)+'\\n')})";
 
 interface SidecarRun {
   seconds: number;
   exitCode: number | null;
   maxRssKb: number | undefined;
+  /** CPU seconds of the whole process (every thread), user + system. */
+  cpuSeconds: number | undefined;
   stderrTail: string;
 }
 
 /** Runs `logpush-otel run --config <config> --once`; `during` runs while it is alive (with its pid). */
-async function runSidecar(config: string, during?: (pid: number) => Promise<void>): Promise<SidecarRun> {
+function runSidecar(config: string, during?: (pid: number) => Promise<void>): Promise<SidecarRun> {
+  return runCli(['run', '--config', config, '--once'], during);
+}
+
+/** Runs `logpush-otel <argv>` as a child (stdout discarded), measuring it. */
+async function runCli(argv: readonly string[], during?: (pid: number) => Promise<void>): Promise<SidecarRun> {
   const t0 = performance.now();
   const nodeFlags = (args['node-flags'] ?? '').split(' ').filter((f) => f !== '');
-  const child = spawn(
-    process.execPath,
-    [...nodeFlags, '--import', PRELOAD, BIN, 'run', '--config', config, '--once'],
-    {
-      stdio: ['ignore', 'ignore', 'pipe'],
-    },
-  );
+  const child = spawn(process.execPath, [...nodeFlags, '--import', PRELOAD, BIN, ...argv], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
   let stderr = '';
   child.stderr.setEncoding('utf8');
   child.stderr.on('data', (s: string) => {
@@ -186,12 +191,13 @@ async function runSidecar(config: string, during?: (pid: number) => Promise<void
   if (during !== undefined && child.pid !== undefined) await during(child.pid);
   const exitCode = await exited;
   const seconds = (performance.now() - t0) / 1000;
-  const m = /BENCH_MAXRSS_KB=(\d+)/.exec(stderr);
+  const m = /BENCH_MAXRSS_KB=(\d+) BENCH_CPU_US=(\d+)/.exec(stderr);
   return {
     seconds,
     exitCode,
     maxRssKb: m === null ? undefined : Number(m[1]),
-    stderrTail: stderr.replace(/\nBENCH_MAXRSS_KB=\d+\n/, '').slice(-2000),
+    cpuSeconds: m === null ? undefined : Number(m[2]) / 1e6,
+    stderrTail: stderr.replace(/\nBENCH_MAXRSS_KB=\d+ BENCH_CPU_US=\d+\n/, '').slice(-2000),
   };
 }
 
@@ -204,8 +210,8 @@ function yamlLines(settings: string, indent: string): string[] {
     .map((s) => indent + s);
 }
 
-function writeConfig(dir: string, work: string, receiver: OtlpReceiver): string {
-  const path = join(work, 'config.yaml');
+function writeConfig(dir: string, work: string, receiver: OtlpReceiver, workers = 'auto'): string {
+  const path = join(work, `config-${workers}.yaml`);
   writeFileSync(
     path,
     [
@@ -213,6 +219,7 @@ function writeConfig(dir: string, work: string, receiver: OtlpReceiver): string 
       '  logpush_file:',
       `    directory: ${JSON.stringify(dir)}`,
       '    dataset: http_requests',
+      ...(args.receiver.includes('workers') ? [] : [`    workers: ${workers}`]),
       ...yamlLines(args.receiver, '    '),
       'processors:',
       '  cloudflare: {}',
@@ -231,7 +238,7 @@ function writeConfig(dir: string, work: string, receiver: OtlpReceiver): string 
       '    metrics:',
       "      address: ''",
       'storage:',
-      `  directory: ${JSON.stringify(join(work, 'state'))}`,
+      `  directory: ${JSON.stringify(join(work, `state-${workers}`))}`,
       '',
     ].join('\n'),
   );
@@ -252,6 +259,18 @@ function deadLetterSummary(work: string): string {
   return `${lines.length} dead letters, first reason: ${first.reason ?? '?'}`;
 }
 
+interface Row {
+  label: string;
+  records: number;
+  seconds: number;
+  cpu: number | undefined;
+  rssKb: number | undefined;
+}
+
+function cpuSeconds(u: NodeJS.CpuUsage): number {
+  return (u.user + u.system) / 1e6;
+}
+
 function mb(kb: number | undefined): string {
   return kb === undefined ? 'n/a' : `${(kb / 1024).toFixed(0)} MB`;
 }
@@ -266,36 +285,90 @@ async function main(): Promise<void> {
   console.log(`sidecar child node flags: ${args['node-flags'] === '' ? '(none)' : args['node-flags']}`);
   if (args.receiver !== '' || args.exporter !== '')
     console.log(`extra settings: receiver {${args.receiver}} exporter {${args.exporter}}`);
+  const load0 = loadavg();
+  const cpu0 = process.cpuUsage();
   const b = await bare(files);
+  const bareCpu = cpuSeconds(process.cpuUsage(cpu0));
   console.log(line('bare gunzip + split + JSON.parse', b));
   const p = await parserOnly(files);
   console.log(line('parser (parseBatches)', { ...p, bytes: b.bytes }, `  (${p.failed} failed)`));
+  const bareRate = b.records / b.seconds;
+  const rows: Row[] = [
+    {
+      label: 'bare 1-thread gunzip+split+JSON.parse',
+      records: b.records,
+      seconds: b.seconds,
+      cpu: bareCpu,
+      rssKb: undefined,
+    },
+  ];
 
   if (!args['skip-e2e']) {
-    const receiver = await startOtlpReceiver({ decode: 'count' });
-    const work = await mkdtemp(join(tmpdir(), 'logpush-otel-bench-'));
-    try {
-      const run = await runSidecar(writeConfig(dir, work, receiver));
-      const e2e = { records: receiver.acceptedCount(), bytes: b.bytes, seconds: run.seconds };
-      const ratio = e2e.records / e2e.seconds / (b.records / b.seconds);
-      console.log(
-        line(`end to end (otlp ${args.compression}, --once)`, e2e) +
-          `  peak RSS ${mb(run.maxRssKb)}  exit ${run.exitCode}  ${receiver.requests.length} requests`,
-      );
-      console.log(
-        `  end to end / bare = ${ratio.toFixed(2)}x (goal >= 0.5x: ${ratio >= 0.5 ? 'met' : 'NOT met'}); ` +
-          `peak RSS goal < 200 MB: ${run.maxRssKb !== undefined && run.maxRssKb < 200 * 1024 ? 'met' : 'NOT met'}; ` +
-          `delivered ${e2e.records}/${b.records}`,
-      );
-      if (run.exitCode !== 0 || e2e.records < b.records)
-        console.log(`  sidecar stderr (tail):\n${run.stderrTail}`);
-    } finally {
-      await receiver.close();
-      await rm(work, { recursive: true, force: true });
+    for (const workers of ['1', 'auto']) {
+      const receiver = await startOtlpReceiver({ decode: 'count' });
+      const work = await mkdtemp(join(tmpdir(), 'logpush-otel-bench-'));
+      try {
+        const run = await runSidecar(writeConfig(dir, work, receiver, workers));
+        const e2e = { records: receiver.acceptedCount(), bytes: b.bytes, seconds: run.seconds };
+        console.log(
+          line(`run --once, workers: ${workers}`, e2e) +
+            `  peak RSS ${mb(run.maxRssKb)}  exit ${run.exitCode}  ${receiver.requests.length} requests`,
+        );
+        rows.push({
+          label: `run --once, workers: ${workers} (otlp ${args.compression})`,
+          records: e2e.records,
+          seconds: run.seconds,
+          cpu: run.cpuSeconds,
+          rssKb: run.maxRssKb,
+        });
+        if (run.exitCode !== 0 || e2e.records < b.records)
+          console.log(`  delivered ${e2e.records}/${b.records}; sidecar stderr (tail):\n${run.stderrTail}`);
+      } finally {
+        await receiver.close();
+        await rm(work, { recursive: true, force: true });
+      }
     }
+    for (const workers of ['1', 'auto']) {
+      const run = await runCli(['convert', '--format', 'otlp-proto', '--workers', workers, ...files]);
+      console.log(
+        line(`convert otlp-proto, --workers ${workers}`, {
+          records: b.records,
+          bytes: b.bytes,
+          seconds: run.seconds,
+        }) + `  peak RSS ${mb(run.maxRssKb)}  exit ${run.exitCode}`,
+      );
+      rows.push({
+        label: `convert --format otlp-proto --workers ${workers}`,
+        records: b.records,
+        seconds: run.seconds,
+        cpu: run.cpuSeconds,
+        rssKb: run.maxRssKb,
+      });
+      if (run.exitCode !== 0) console.log(`  convert stderr (tail):\n${run.stderrTail}`);
+    }
+    const load1 = loadavg();
+    console.log('');
+    console.log(
+      `| path (same files, one run) | records/s | CPU s | records per CPU-s | peak RSS | ratio to bare |`,
+    );
+    console.log('|---|---:|---:|---:|---:|---:|');
+    for (const r of rows) {
+      const rate = r.records / r.seconds;
+      console.log(
+        `| ${r.label} | ${Math.round(rate).toLocaleString('en-US')} | ${r.cpu === undefined ? 'n/a' : r.cpu.toFixed(1)} | ` +
+          `${r.cpu === undefined ? 'n/a' : Math.round(r.records / r.cpu).toLocaleString('en-US')} | ${r.rssKb === undefined ? '(in-process)' : mb(r.rssKb)} | ` +
+          `${(rate / bareRate).toFixed(2)}x |`,
+      );
+    }
+    console.log('');
+    console.log(
+      `${availableParallelism()} cores (${cpus()[0]?.model ?? 'unknown CPU'}); load average at start ${load0.map((l) => l.toFixed(2)).join(' ')}, ` +
+        `at end ${load1.map((l) => l.toFixed(2)).join(' ')}. Goals: run --once (workers: auto) >= 1.0x with peak RSS < 200 MB; ` +
+        'workers: 1 >= 0.5x; convert (default workers) >= 1.0x.',
+    );
   }
 
-  if (!args['skip-stall']) {
+  if (args.stall) {
     const receiver = await startOtlpReceiver({ decode: 'count' });
     const work = await mkdtemp(join(tmpdir(), 'logpush-otel-bench-'));
     try {

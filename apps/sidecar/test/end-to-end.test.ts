@@ -74,51 +74,58 @@ describe('logpush-otel run --once to a loopback OTLP receiver', () => {
     await receiver?.close();
   });
 
-  it(`delivers every record of a generated ${RECORDS}-record Logpush directory, exactly once`, async () => {
-    const delivered: string[] = [];
-    receiver = await startOtlpReceiver({
-      retain: false,
-      onAccepted: (records) => {
-        for (const r of records)
-          delivered.push(`${r.attributes['cloudflare.ray_id'] as string}|${r.timeUnixNano}`);
-      },
-    });
-    // The first two requests fail (503, then 429 with Retry-After): the run still delivers everything.
-    receiver.respondWith((n) =>
-      n === 0 ? { status: 503 } : n === 1 ? { status: 429, headers: { 'retry-after': '1' } } : undefined,
-    );
-    const config = join(work, 'config.yaml');
-    await writeFile(
-      config,
-      [
-        'receivers:',
-        '  logpush_file:',
-        '    directory: logpush',
-        '    dataset: auto',
-        'processors:',
-        '  cloudflare: {}',
-        'exporters:',
-        '  otlp:',
-        `    endpoint: ${receiver.url}`,
-        '    retry_on_failure: { initial_interval: 100ms, max_interval: 1s }',
-        'service:',
-        '  pipelines:',
-        '    logs:',
-        '      receivers: [logpush_file]',
-        '      processors: [cloudflare]',
-        '      exporters: [otlp]',
-        '  telemetry:',
-        '    metrics:',
-        "      address: ''",
-        'storage:',
-        '  directory: state',
-        '',
-      ].join('\n'),
-    );
-    const run = await runSidecar(config);
-    expect(run.code, run.stderr).toBe(0);
-    expect(delivered.length).toBe(RECORDS);
-    expect(delivered.sort()).toEqual(expected);
-    expect(receiver.requests.slice(0, 2).map((r) => r.status)).toEqual([503, 429]);
-  }, 120_000);
+  // `auto` reads, maps and encodes in worker threads; 1 on the main thread.
+  it.each(['auto', '1'])(
+    `with workers: %s delivers every record of a generated ${RECORDS}-record Logpush directory, exactly once`,
+    async (workers) => {
+      await receiver?.close();
+      const delivered: string[] = [];
+      receiver = await startOtlpReceiver({
+        retain: false,
+        onAccepted: (records) => {
+          for (const r of records)
+            delivered.push(`${r.attributes['cloudflare.ray_id'] as string}|${r.timeUnixNano}`);
+        },
+      });
+      // The first two requests fail (503, then 429 with Retry-After): the run still delivers everything.
+      receiver.respondWith((n) =>
+        n === 0 ? { status: 503 } : n === 1 ? { status: 429, headers: { 'retry-after': '1' } } : undefined,
+      );
+      const config = join(work, `config-${workers}.yaml`);
+      await writeFile(
+        config,
+        [
+          'receivers:',
+          '  logpush_file:',
+          '    directory: logpush',
+          '    dataset: auto',
+          `    workers: ${workers}`,
+          'processors:',
+          '  cloudflare: {}',
+          'exporters:',
+          '  otlp:',
+          `    endpoint: ${receiver.url}`,
+          '    retry_on_failure: { initial_interval: 100ms, max_interval: 1s }',
+          'service:',
+          '  pipelines:',
+          '    logs:',
+          '      receivers: [logpush_file]',
+          '      processors: [cloudflare]',
+          '      exporters: [otlp]',
+          '  telemetry:',
+          '    metrics:',
+          "      address: ''",
+          'storage:',
+          `  directory: state-${workers}`,
+          '',
+        ].join('\n'),
+      );
+      const run = await runSidecar(config);
+      expect(run.code, run.stderr).toBe(0);
+      expect(delivered.length).toBe(RECORDS);
+      expect(delivered.sort()).toEqual(expected);
+      expect(receiver.requests.slice(0, 2).map((r) => r.status)).toEqual([503, 429]);
+    },
+    120_000,
+  );
 });

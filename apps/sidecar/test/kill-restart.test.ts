@@ -6,7 +6,7 @@ import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { mkdtemp } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gunzipSync } from 'node:zlib';
@@ -80,7 +80,7 @@ interface Setup {
 }
 
 /** Writes a Logpush directory (4 gzip files, then 2 plain files a day later) and a config exporting to `url`. */
-async function prepare(url: string): Promise<Setup> {
+async function prepare(url: string, workers: string): Promise<Setup> {
   const work = await mkdtemp(join(tmpdir(), 'logpush-otel-kill-'));
   cleanup.push(work);
   const input = join(work, 'logpush');
@@ -115,6 +115,7 @@ async function prepare(url: string): Promise<Setup> {
     batch_size: 100
     max_in_flight_batches: 4
     max_open_files: 1
+    workers: ${workers}
 processors:
   cloudflare:
     body: original
@@ -136,7 +137,7 @@ service:
       exporters: [otlp]
   telemetry:
     logs:
-      level: warn
+      level: info
     metrics:
       address: ''
 storage:
@@ -147,84 +148,96 @@ storage:
   return { origins, gz, state, config };
 }
 
-describe('logpush-otel run, stopped mid-stream and restarted', () => {
-  it('delivers every record; only records past the checkpoint saved at the kill arrive twice', async () => {
-    backend = await startOtlpReceiver();
-    const { origins, gz, state, config } = await prepare(backend.url);
-    // The first requests are answered; later ones are held (never answered before the kill).
-    const answered = 6;
-    backend.respondWith((n) => (n >= answered ? { status: 200, delayMs: 120_000 } : undefined));
+// `auto` reads, maps and encodes in worker threads (on a machine with more than one core): the kill then lands
+// while workers hold encoded batches waiting for a slot.
+const inWorkers = availableParallelism() > 1;
+describe.each(['auto', '1'])(
+  'logpush-otel run with workers: %s, stopped mid-stream and restarted',
+  (workers) => {
+    it('delivers every record; only records past the checkpoint saved at the kill arrive twice', async () => {
+      backend = await startOtlpReceiver();
+      const { origins, gz, state, config } = await prepare(backend.url, workers);
+      // The first requests are answered; later ones are held (never answered before the kill).
+      const answered = 6;
+      backend.respondWith((n) => (n >= answered ? { status: 200, delayMs: 120_000 } : undefined));
 
-    const first = startSidecar(config);
-    const b = backend;
-    await until(
-      'requests held unanswered by the backend',
-      () => b.requests.length >= answered + 2 || first.child.exitCode !== null,
-      30_000,
-    );
-    expect(first.child.exitCode, first.stderr()).toBeNull();
-    first.child.kill('SIGKILL');
-    expect(await first.exited).toBe('SIGKILL');
-
-    const firstRun = b.records().map(bodyText);
-    expect(firstRun.length).toBeGreaterThan(0);
-    expect(firstRun.length).toBeLessThan(origins.size);
-    const store = await CheckpointStore.open(join(state, 'checkpoints'), 'logpush_file');
-    const saved = new Map([...store.entries()].map((c) => [c.path, c] as const));
-    await store.close();
-    // One file at a time, oldest first, 4 batches of 100 in flight: the first gzip file was killed mid-way.
-    const firstFile = saved.get(gz[0] ?? '');
-    expect(firstFile?.done).toBe(false);
-    expect(firstFile?.line).toBeGreaterThan(0);
-    expect(firstFile?.line).toBeLessThan(1000);
-
-    // Second run: the backend answers everything; --once exits when all that exists is acknowledged.
-    const before = b.records().length;
-    b.respondWith(() => undefined);
-    const second = startSidecar(config, ['--once']);
-    expect(await second.exited, second.stderr()).toBe(0);
-    const secondRun = b.records().slice(before).map(bodyText);
-
-    // Nothing missing, nothing foreign.
-    const seen = new Set([...firstRun, ...secondRun]);
-    expect(seen.size).toBe(origins.size);
-    for (const raw of seen) expect(origins.has(raw)).toBe(true);
-    // Nothing at or before a saved checkpoint is sent again.
-    for (const raw of secondRun) {
-      const o = origins.get(raw);
-      if (o === undefined) continue;
-      const line = saved.get(o.file)?.line ?? 0;
-      expect(o.line, `${o.file}:${o.line} re-sent though the checkpoint was at line ${line}`).toBeGreaterThan(
-        line,
+      const first = startSidecar(config);
+      const b = backend;
+      await until(
+        'requests held unanswered by the backend',
+        () => b.requests.length >= answered + 2 || first.child.exitCode !== null,
+        30_000,
       );
-    }
-    // Duplicates are bounded by what can be in flight at once (receiver batches).
-    const once = new Set(firstRun);
-    const duplicates = secondRun.filter((raw) => once.has(raw)).length;
-    expect(duplicates).toBeLessThanOrEqual(4 * 100 * 2);
-    expect(new Set(secondRun).size).toBe(secondRun.length);
-  }, 60_000);
+      expect(first.child.exitCode, first.stderr()).toBeNull();
+      expect(first.stderr().includes('in worker threads')).toBe(workers === 'auto' && inWorkers);
+      first.child.kill('SIGKILL');
+      expect(await first.exited).toBe('SIGKILL');
 
-  it('after SIGTERM mid-stream drains what is in flight and saves it: a restart sends nothing twice', async () => {
-    backend = await startOtlpReceiver();
-    const { origins, config } = await prepare(backend.url);
-    // Every request is answered, slowly, so the sidecar is mid-stream when it is told to stop.
-    backend.respondWith(() => ({ status: 200, delayMs: 30 }));
-    const first = startSidecar(config);
-    const b = backend;
-    await until('records arriving', () => b.acceptedCount() >= 1000 || first.child.exitCode !== null, 30_000);
-    expect(first.child.exitCode, first.stderr()).toBeNull();
-    first.child.kill('SIGTERM');
-    expect(await first.exited, first.stderr()).toBe(0);
-    const firstRun = b.records().map(bodyText);
-    expect(firstRun.length).toBeLessThan(origins.size);
+      const firstRun = b.records().map(bodyText);
+      expect(firstRun.length).toBeGreaterThan(0);
+      expect(firstRun.length).toBeLessThan(origins.size);
+      const store = await CheckpointStore.open(join(state, 'checkpoints'), 'logpush_file');
+      const saved = new Map([...store.entries()].map((c) => [c.path, c] as const));
+      await store.close();
+      // One file at a time, oldest first, 4 batches of 100 in flight: the first gzip file was killed mid-way.
+      const firstFile = saved.get(gz[0] ?? '');
+      expect(firstFile?.done).toBe(false);
+      expect(firstFile?.line).toBeGreaterThan(0);
+      expect(firstFile?.line).toBeLessThan(1000);
 
-    b.respondWith(() => undefined);
-    const second = startSidecar(config, ['--once']);
-    expect(await second.exited, second.stderr()).toBe(0);
-    const secondRun = b.records().slice(firstRun.length).map(bodyText);
-    const all = [...firstRun, ...secondRun];
-    expect(new Set(all).size).toBe(origins.size);
-    expect(all.length).toBe(origins.size);
-  }, 60_000);
-});
+      // Second run: the backend answers everything; --once exits when all that exists is acknowledged.
+      const before = b.records().length;
+      b.respondWith(() => undefined);
+      const second = startSidecar(config, ['--once']);
+      expect(await second.exited, second.stderr()).toBe(0);
+      const secondRun = b.records().slice(before).map(bodyText);
+
+      // Nothing missing, nothing foreign.
+      const seen = new Set([...firstRun, ...secondRun]);
+      expect(seen.size).toBe(origins.size);
+      for (const raw of seen) expect(origins.has(raw)).toBe(true);
+      // Nothing at or before a saved checkpoint is sent again.
+      for (const raw of secondRun) {
+        const o = origins.get(raw);
+        if (o === undefined) continue;
+        const line = saved.get(o.file)?.line ?? 0;
+        expect(
+          o.line,
+          `${o.file}:${o.line} re-sent though the checkpoint was at line ${line}`,
+        ).toBeGreaterThan(line);
+      }
+      // Duplicates are bounded by what can be in flight at once (receiver batches).
+      const once = new Set(firstRun);
+      const duplicates = secondRun.filter((raw) => once.has(raw)).length;
+      expect(duplicates).toBeLessThanOrEqual(4 * 100 * 2);
+      expect(new Set(secondRun).size).toBe(secondRun.length);
+    }, 60_000);
+
+    it('after SIGTERM mid-stream drains what is in flight and saves it: a restart sends nothing twice', async () => {
+      backend = await startOtlpReceiver();
+      const { origins, config } = await prepare(backend.url, workers);
+      // Every request is answered, slowly, so the sidecar is mid-stream when it is told to stop.
+      backend.respondWith(() => ({ status: 200, delayMs: 30 }));
+      const first = startSidecar(config);
+      const b = backend;
+      await until(
+        'records arriving',
+        () => b.acceptedCount() >= 1000 || first.child.exitCode !== null,
+        30_000,
+      );
+      expect(first.child.exitCode, first.stderr()).toBeNull();
+      first.child.kill('SIGTERM');
+      expect(await first.exited, first.stderr()).toBe(0);
+      const firstRun = b.records().map(bodyText);
+      expect(firstRun.length).toBeLessThan(origins.size);
+
+      b.respondWith(() => undefined);
+      const second = startSidecar(config, ['--once']);
+      expect(await second.exited, second.stderr()).toBe(0);
+      const secondRun = b.records().slice(firstRun.length).map(bodyText);
+      const all = [...firstRun, ...secondRun];
+      expect(new Set(all).size).toBe(origins.size);
+      expect(all.length).toBe(origins.size);
+    }, 60_000);
+  },
+);

@@ -11,7 +11,7 @@ import {
 } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createGzip, constants as zlibConstants } from 'node:zlib';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { PermanentError } from '@logpush-otel/pipeline';
 import { CheckpointStore } from '../src/checkpoint/index.ts';
 import type { FileCheckpoint } from '../src/checkpoint/index.ts';
@@ -23,6 +23,7 @@ import {
   ndjson,
   readDeadLetters,
   removeAll,
+  harnessMode,
   startReceiver,
   tempDir,
   TestConsumer,
@@ -63,7 +64,15 @@ async function checkpoints(state: string): Promise<FileCheckpoint[]> {
   return entries;
 }
 
-describe('logpush_file receiver', () => {
+// Every case runs on the main thread (workers: 1) and in a pool of 2 worker threads.
+describe.each([1, 2])('logpush_file receiver (workers: %i)', (workers) => {
+  beforeEach(() => {
+    harnessMode.workers = workers;
+  });
+  afterEach(() => {
+    harnessMode.workers = 1;
+  });
+
   it('delivers exactly the multiset of records of a Logpush directory of plain and gzip files', async () => {
     const { dir, start } = await setup({ batch_size: 7 });
     const expected: string[] = [];
@@ -593,5 +602,29 @@ describe('logpush_file receiver config', () => {
       incomplete_gzip_timeout: 300_000,
       max_line_bytes: 2 * 1024 * 1024,
     });
+  });
+
+  it('reads workers (auto, or a positive integer) and max_in_flight_bytes (a size)', async () => {
+    const { logpushFileReceiverFactory } = await import('../src/receivers/logpush-file/index.ts');
+    const defaults = logpushFileReceiverFactory.validate({ directory: '/logs' }, 'r');
+    expect(defaults.ok && defaults.config).toMatchObject({
+      workers: 'auto',
+      max_in_flight_bytes: 64 * 1024 * 1024,
+    });
+    const set = logpushFileReceiverFactory.validate(
+      { directory: '/logs', workers: 3, max_in_flight_bytes: '8MiB' },
+      'r',
+    );
+    expect(set.ok && set.config).toMatchObject({ workers: 3, max_in_flight_bytes: 8 * 1024 * 1024 });
+    const bad = logpushFileReceiverFactory.validate(
+      { directory: '/logs', workers: 0, max_in_flight_bytes: 'lots' },
+      'r',
+    );
+    expect(bad.ok).toBe(false);
+    const issues = bad.ok ? [] : bad.issues;
+    expect(issues.map((i) => i.path).sort()).toEqual(['r.max_in_flight_bytes', 'r.workers']);
+    expect(issues.find((i) => i.path === 'r.workers')?.message).toBe(
+      'expected auto or a positive integer, got 0',
+    );
   });
 });

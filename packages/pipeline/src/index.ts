@@ -61,3 +61,4 @@ export type {
   ServiceConfigOptions,
   ServiceGraph,
 } from './service-config.ts';
+export { settleAll } from './fan-out.ts';

@@ -4,15 +4,16 @@ import { once } from 'node:events';
 import { createReadStream, createWriteStream, statSync } from 'node:fs';
 import { Writable } from 'node:stream';
 import { parseArgs } from 'node:util';
-import { BODY_MODES, PROFILES, createMapper, encodeLogsJson, encodeLogsProto } from '@logpush-otel/otlp';
+import { BODY_MODES, PROFILES } from '@logpush-otel/otlp';
 import type { MappingOptions } from '@logpush-otel/otlp';
-import { parseBatches } from '@logpush-otel/parser';
-import type { ParseError, ParseOptions, ParseSummary } from '@logpush-otel/parser';
-import type { ConfigIssue, LogEntry } from '@logpush-otel/pipeline';
+import type { ConfigIssue } from '@logpush-otel/pipeline';
 import { getDataset } from '@logpush-otel/schema';
 import { parseKeyValueList } from '../config/otel-env.ts';
-import { logEntryOf } from '../log-entry.ts';
 import { startProgressBar } from '../service/progress.ts';
+import { parseWorkersSetting, workerCount } from '../workers/count.ts';
+import { WorkerPool } from '../workers/pool.ts';
+import { CONVERT_FORMATS, convertInput } from './convert-input.ts';
+import type { ConvertChunk, ConvertCounts, ConvertOptions } from './convert-input.ts';
 
 /** One line for `logpush-otel --help`. */
 export const summary = 'Convert Logpush files to OTLP/JSON or OTLP protobuf on stdout';
@@ -25,7 +26,8 @@ array, detected from the content) and writes OpenTelemetry logs to stdout:
   otlp-json   one OTLP/JSON ExportLogsServiceRequest per line (the layout of the Collector's file exporter)
   otlp-proto  length-delimited protobuf ExportLogsServiceRequests (each message preceded by its byte length as a
               protobuf varint)
-Records are converted with semantic-convention attributes, exact nanosecond timestamps and severities (see
+A request holds the records of one input file (at most --batch-size of them). Records are converted with
+semantic-convention attributes, exact nanosecond timestamps and severities (see
 docs/mapping.md). With no FILE, or when FILE is -, reads standard input.
 
 Options:
@@ -54,6 +56,8 @@ Options:
                           created readable by its owner only (0600). On standard error, a file none of whose
                           lines could be read (binary, another format, CSV without field names) gets one line
                           instead: FILE: not Logpush text: <first reason> (N lines rejected).
+  --workers auto|N        Worker threads converting files side by side (default auto: one per available
+                          core); 1 converts on the main thread. Output keeps the order of the input files.
   -h, --help              Show this help.
 
 Environment:
@@ -80,7 +84,13 @@ Examples:
 
 class UsageError extends Error {}
 
-const FORMATS = ['otlp-json', 'otlp-proto'] as const;
+/**
+ * Output a worker converting a later file may hold ready while an earlier file is written (per worker): it can
+ * run this far ahead before it waits.
+ */
+const CONVERT_CREDIT = 32 * 1024 * 1024;
+
+const FORMATS = CONVERT_FORMATS;
 
 function oneOf<T extends string>(
   name: string,
@@ -114,6 +124,7 @@ interface Options {
   mapping: MappingOptions;
   fieldNames: string[] | undefined;
   maxLineBytes: number | undefined;
+  workers: number;
 }
 
 function parseOptions(argv: readonly string[]): Options {
@@ -134,6 +145,7 @@ function parseOptions(argv: readonly string[]): Options {
         errors: { type: 'string' },
         'field-names': { type: 'string' },
         'max-line-bytes': { type: 'string' },
+        workers: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
     });
@@ -173,6 +185,10 @@ function parseOptions(argv: readonly string[]): Options {
         `--field-names must be a comma-separated list of names; got '${v['field-names']}'`,
       );
   }
+  const workers = parseWorkersSetting(v.workers ?? 'auto');
+  if (workers === undefined) {
+    throw new UsageError(`--workers must be auto or a positive integer; got '${v.workers ?? ''}'`);
+  }
   return {
     files: parsed.positionals.length === 0 ? ['-'] : parsed.positionals,
     dataset,
@@ -182,6 +198,7 @@ function parseOptions(argv: readonly string[]): Options {
     mapping,
     fieldNames,
     maxLineBytes: positiveInt('max-line-bytes', v['max-line-bytes'], undefined),
+    workers: workerCount(workers),
   };
 }
 
@@ -190,84 +207,8 @@ async function write(stream: Writable, chunk: string | Uint8Array): Promise<void
   if (!stream.write(chunk)) await once(stream, 'drain');
 }
 
-function varint(n: number): Uint8Array {
-  const bytes: number[] = [];
-  while (n > 0x7f) {
-    bytes.push((n & 0x7f) | 0x80);
-    n >>>= 7;
-  }
-  bytes.push(n);
-  return Uint8Array.from(bytes);
-}
-
 function nowUnixNano(): bigint {
   return BigInt(Math.round((performance.timeOrigin + performance.now()) * 1000)) * 1000n;
-}
-
-/** Most rejections of one file held back (on standard error) until the file is known to hold Logpush text. */
-const HELD_REJECTIONS = 100;
-
-/**
- * The rejections of one input file. With rejections going to a file (--errors), each is written at once. On
- * standard error, they are held while the file has not given a single record: a file none of whose lines can be
- * read (binary, another format, CSV without field names) then gets one line from {@link finish} instead of one
- * per line of garbage.
- */
-class RejectionReport {
-  readonly #source: string;
-  readonly #out: Writable;
-  readonly #hold: boolean;
-  #held: string[] = [];
-  #count = 0;
-  #first: ParseError | undefined;
-  #anyRecord = false;
-
-  constructor(source: string, out: Writable, hold: boolean) {
-    this.#source = source;
-    this.#out = out;
-    this.#hold = hold;
-  }
-
-  async rejected(error: ParseError): Promise<void> {
-    this.#count++;
-    this.#first ??= error;
-    const line = rejection(error);
-    if (!this.#hold || this.#anyRecord) await write(this.#out, line);
-    else if (this.#held.length < HELD_REJECTIONS) this.#held.push(line);
-  }
-
-  /** A record was read: the file is Logpush text, so what was held is written. */
-  async accepted(): Promise<void> {
-    if (this.#anyRecord) return;
-    this.#anyRecord = true;
-    for (const line of this.#held) await write(this.#out, line);
-    const hidden = this.#count - this.#held.length;
-    if (hidden > 0)
-      await write(this.#out, `(${hidden} more rejected lines of ${this.#source} before its first record)\n`);
-    this.#held = [];
-  }
-
-  /** The one line for a file of which no line could be read, or undefined. */
-  finish(): string | undefined {
-    if (this.#anyRecord || this.#first === undefined) return undefined;
-    const e = this.#first;
-    return (
-      `${this.#source}: not Logpush text: ${e.reason} (first at line ${e.line}; ` +
-      `${this.#count} line${this.#count === 1 ? '' : 's'} rejected, none read)`
-    );
-  }
-}
-
-function rejection(error: ParseError): string {
-  return `${JSON.stringify({
-    source: error.source,
-    line: error.line,
-    offset: error.offset,
-    code: error.code,
-    reason: error.reason,
-    ...(error.field === undefined ? {} : { field: error.field }),
-    raw: error.raw,
-  })}\n`;
 }
 
 /** Runs `logpush-otel convert` with `argv` (after the command name); resolves to the exit code. */
@@ -326,82 +267,95 @@ export async function run(argv: readonly string[]): Promise<number> {
   out.on('error', onOutputError);
   errorsStream.on('error', onOutputError);
 
-  const map = createMapper(options.mapping);
-  let pending: LogEntry[] = [];
-  let requests = 0;
-  let converted = 0;
-  let rejected = 0;
-  let lines = 0;
-  let invalidUtf8 = 0;
-  const flush = async (): Promise<void> => {
-    if (pending.length === 0) return;
-    if (options.format === 'otlp-json') {
-      await write(out, `${encodeLogsJson(pending)}\n`);
-    } else {
-      const message = encodeLogsProto(pending);
-      await write(out, varint(message.length));
-      await write(out, message);
-    }
-    requests++;
-    pending = [];
+  const convertOptions: ConvertOptions = {
+    dataset: options.dataset,
+    format: options.format,
+    batchSize: options.batchSize,
+    mapping: options.mapping,
+    observedUnixNano: nowUnixNano(),
+    ...(options.fieldNames === undefined ? {} : { fieldNames: options.fieldNames }),
+    ...(options.maxLineBytes === undefined ? {} : { maxLineBytes: options.maxLineBytes }),
+    holdRejections: options.errors === undefined,
+    trackProgress: bar !== undefined,
   };
-
+  let converted = 0;
+  const writeChunk = async (chunk: ConvertChunk): Promise<void> => {
+    if (outputFailed !== undefined) throw outputFailed;
+    bytesRead += chunk.read;
+    converted += chunk.records;
+    if (chunk.kind === 'output') await write(out, chunk.bytes);
+    else if (chunk.kind === 'rejected') {
+      if (chunk.text !== '') await write(errorsStream, chunk.text);
+    } else toStderr(`logpush-otel convert: ${chunk.text}\n`);
+    bar?.update(bytesRead, converted);
+  };
+  // Files go to the workers in order; each file's chunks are written once every earlier file is written, so the
+  // output is in input order and a worker ahead of the writer waits (its credit bounds what it holds ready).
+  const files = options.files.filter((f) => f !== '-');
+  const pool =
+    options.workers > 1 && files.length > 1
+      ? new WorkerPool(Math.min(options.workers, files.length))
+      : undefined;
+  const totals: ConvertCounts = { lines: 0, converted: 0, rejected: 0, requests: 0, invalidUtf8: 0 };
   try {
+    let previous: Promise<unknown> = Promise.resolve();
+    const runs: Promise<ConvertCounts>[] = [];
     for (const file of options.files) {
-      const source = file === '-' ? 'stdin' : file;
-      const input = file === '-' ? process.stdin : createReadStream(file);
-      if (bar !== undefined) input.on('data', (chunk: Buffer | string) => (bytesRead += chunk.length));
-      const parseOptions: ParseOptions = { source, dataset: options.dataset };
-      if (options.fieldNames !== undefined) parseOptions.fieldNames = options.fieldNames;
-      if (options.maxLineBytes !== undefined) parseOptions.maxLineBytes = options.maxLineBytes;
-      const batches = parseBatches(input, parseOptions);
-      const report = new RejectionReport(source, errorsStream, options.errors === undefined);
-      let result = await batches.next();
-      while (result.done !== true) {
-        const observed = nowUnixNano();
-        for (const r of result.value) {
-          if (!r.ok) {
-            rejected++;
-            await report.rejected(r.error);
-            continue;
-          }
-          await report.accepted();
-          const entry = logEntryOf(r, source, observed);
-          map(entry);
-          pending.push(entry);
-          converted++;
-          if (pending.length >= options.batchSize) await flush();
-        }
-        bar?.update(bytesRead, converted);
-        if (outputFailed !== undefined) throw outputFailed;
-        result = await batches.next();
-      }
-      const fileSummary: ParseSummary = result.value;
-      lines += fileSummary.lines;
-      invalidUtf8 += fileSummary.invalidUtf8Lines;
-      const unreadable = report.finish();
-      if (unreadable !== undefined) toStderr(`logpush-otel convert: ${unreadable}\n`);
+      const before = previous;
+      const run: Promise<ConvertCounts> =
+        file === '-' || pool === undefined
+          ? before.then(() =>
+              convertInput(
+                file === '-' ? process.stdin : createReadStream(file),
+                file === '-' ? 'stdin' : file,
+                convertOptions,
+                writeChunk,
+              ),
+            )
+          : pool.run<ConvertChunk, ConvertCounts>(
+              'convert-file',
+              { path: file, options: convertOptions },
+              async (chunk) => {
+                await before;
+                await writeChunk(chunk);
+              },
+              CONVERT_CREDIT,
+            );
+      // Reported below in order; a failure also stops the files after it (they wait for `before`).
+      run.catch(() => undefined);
+      runs.push(run);
+      previous = Promise.all([before, run]);
+      previous.catch(() => undefined);
     }
-    await flush();
+    for (const run of runs) {
+      const c = await run;
+      totals.lines += c.lines;
+      totals.converted += c.converted;
+      totals.rejected += c.rejected;
+      totals.requests += c.requests;
+      totals.invalidUtf8 += c.invalidUtf8;
+    }
   } catch (error) {
     const e = error instanceof Error ? error : new Error(String(error));
-    if ((e as NodeJS.ErrnoException).code === 'EPIPE') return rejected > 0 ? 3 : 0;
+    if ((e as NodeJS.ErrnoException).code === 'EPIPE') return totals.rejected > 0 ? 3 : 0;
     process.stderr.write(`logpush-otel convert: ${e.message}\n`);
     return 1;
   } finally {
+    await pool?.close();
     bar?.stop();
     if (options.errors !== undefined) {
       errorsStream.end();
       await once(errorsStream, 'close').catch(() => undefined);
     }
   }
+  const { lines, rejected, requests, invalidUtf8 } = totals;
   if (outputFailed !== undefined) {
     process.stderr.write(`logpush-otel convert: writing the output failed: ${outputFailed.message}\n`);
     return 1;
   }
   process.stderr.write(
     `logpush-otel convert: ${options.files.length} input${options.files.length === 1 ? '' : 's'}, ${lines} lines, ` +
-      `${converted} records converted, ${rejected} rejected, ${requests} ${options.format} request${requests === 1 ? '' : 's'} written` +
+      `${totals.converted} records converted, ${rejected} rejected, ${requests} ${options.format} request${requests === 1 ? '' : 's'} written` +
       `${invalidUtf8 > 0 ? `, ${invalidUtf8} line${invalidUtf8 === 1 ? '' : 's'} with invalid UTF-8 (read as U+FFFD)` : ''}\n`,
   );
   return rejected > 0 ? 3 : 0;

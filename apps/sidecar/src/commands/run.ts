@@ -20,6 +20,7 @@ import { readyGauge } from '../service/metrics-table.ts';
 import { registerProcessMetrics } from '../service/process-metrics.ts';
 import { inputBytes, sinkAbove, startProgressBar } from '../service/progress.ts';
 import type { ProgressBar } from '../service/progress.ts';
+import { attachWorkers } from '../workers/wiring.ts';
 
 export const summary = 'run the pipelines of a configuration file (tail Logpush files, export over OTLP)';
 
@@ -135,6 +136,7 @@ export async function run(argv: readonly string[]): Promise<number> {
   let service: Service;
   try {
     service = new Service(config.graph, host, { startTimeoutMs: config.startTimeoutMs });
+    attachWorkers(service, config.graph, logger);
   } catch (error) {
     logger.error('could not create the components', { error });
     await store.close();

@@ -10,6 +10,8 @@ import type {
   ReportsReadiness,
 } from '@logpush-otel/pipeline';
 import { reportsReadiness } from '@logpush-otel/pipeline';
+import { isEncodedConsumer } from '../workers/encoded.ts';
+import type { EncodedBatch, EncodedConsumer, InFlightCounting } from '../workers/encoded.ts';
 import { SERVICE_METRICS } from './metric-names.ts';
 import type { PrometheusMetrics } from './metrics.ts';
 
@@ -17,7 +19,7 @@ import type { PrometheusMetrics } from './metrics.ts';
  * Returns `registry` with every receiver's consumer counted (its batches in flight) and every exporter wrapped:
  * its queue (batches in it) and capacity, time to resolve, records acknowledged and
  * rejected, and the newest acknowledged event time (from which `logpush_otel_ingestion_lag_seconds` is computed
- * at scrape time). The wrapped exporter behaves exactly like the original.
+ * at scrape time). The wrapped exporter behaves exactly like the original (pre-encoded batches included).
  */
 export function instrumentExporters(
   registry: ComponentRegistry,
@@ -56,19 +58,19 @@ export function instrumentExporters(
     'Records in batches an exporter rejected (not delivered; the source keeps its position).',
     label,
   );
-  const newest = new Map<string, bigint>();
+  const newestByExporter = new Map<string, bigint>();
   metrics.computedGauge(
     SERVICE_METRICS.lastExportedEventTime,
     'Event time (unix seconds) of the newest record an exporter acknowledged.',
     label,
-    () => [...newest].map(([exporter, ns]) => [{ exporter }, Number(ns / 1_000_000n) / 1000]),
+    () => [...newestByExporter].map(([exporter, ns]) => [{ exporter }, Number(ns / 1_000_000n) / 1000]),
   );
   metrics.computedGauge(
     SERVICE_METRICS.ingestionLag,
     'Seconds between now and the event time of the newest record an exporter acknowledged.',
     label,
     () =>
-      [...newest].map(([exporter, ns]) => [
+      [...newestByExporter].map(([exporter, ns]) => [
         { exporter },
         Math.max(0, (now() - Number(ns / 1_000_000n)) / 1000),
       ]),
@@ -84,31 +86,42 @@ export function instrumentExporters(
       const concurrency = (config as { concurrency?: unknown }).concurrency;
       queueCapacity.set(typeof concurrency === 'number' ? concurrency : 1, labels);
       queueSize.set(0, labels);
-      const wrapped: Exporter & ReportsReadiness = {
+      const observe = async (records: number, max: bigint | undefined, run: () => Promise<void>) => {
+        const started = performance.now();
+        queueSize.inc(1, labels);
+        try {
+          await run();
+          acked.inc(records, labels);
+          const seen = newestByExporter.get(settings.id);
+          if (max !== undefined && (seen === undefined || max > seen)) newestByExporter.set(settings.id, max);
+        } catch (error) {
+          rejected.inc(records, labels);
+          throw error;
+        } finally {
+          queueSize.dec(1, labels);
+          latency.observe((performance.now() - started) / 1000, labels);
+        }
+      };
+      const wrapped: Exporter & ReportsReadiness & Partial<EncodedConsumer> = {
         start: (host) => exporter.start(host),
         shutdown: () => exporter.shutdown(),
         notReadyReason: () => (reportsReadiness(exporter) ? exporter.notReadyReason() : undefined),
-        async consume(batch: MappedBatch) {
-          const started = performance.now();
-          queueSize.inc(1, labels);
-          try {
-            await exporter.consume(batch);
-            acked.inc(batch.entries.length, labels);
-            let max: bigint | undefined;
-            for (const e of batch.entries)
-              if (e.timeUnixNano !== undefined && (max === undefined || e.timeUnixNano > max))
-                max = e.timeUnixNano;
-            const seen = newest.get(settings.id);
-            if (max !== undefined && (seen === undefined || max > seen)) newest.set(settings.id, max);
-          } catch (error) {
-            rejected.inc(batch.entries.length, labels);
-            throw error;
-          } finally {
-            queueSize.dec(1, labels);
-            latency.observe((performance.now() - started) / 1000, labels);
-          }
+        consume(batch: MappedBatch) {
+          let max: bigint | undefined;
+          for (const e of batch.entries)
+            if (e.timeUnixNano !== undefined && (max === undefined || e.timeUnixNano > max))
+              max = e.timeUnixNano;
+          return observe(batch.entries.length, max, () => exporter.consume(batch));
         },
       };
+      if (isEncodedConsumer(exporter)) {
+        const encoded: EncodedConsumer = exporter;
+        Object.assign(wrapped, {
+          encoding: encoded.encoding,
+          consumeEncoded: (batch: EncodedBatch) =>
+            observe(batch.records, batch.newestTimeUnixNano, () => encoded.consumeEncoded(batch)),
+        });
+      }
       return wrapped;
     },
   });
@@ -121,17 +134,20 @@ export function instrumentExporters(
       if (next === undefined) return factory.create(settings, config, next);
       const component = { component: `receivers/${settings.id}` };
       inFlight.set(0, component);
-      const counted: Consumer = {
-        async consume(batch) {
-          inFlight.inc(1, component);
-          try {
-            await next.consume(batch);
-          } finally {
-            inFlight.dec(1, component);
-          }
-        },
+      const counted = async <T>(run: () => Promise<T>): Promise<T> => {
+        inFlight.inc(1, component);
+        try {
+          return await run();
+        } finally {
+          inFlight.dec(1, component);
+        }
       };
-      return factory.create(settings, config, counted);
+      // `counted` also serves batches the receiver delivers encoded (worker threads), bypassing `consume`.
+      const consumer: Consumer & InFlightCounting = {
+        consume: (batch) => counted(() => next.consume(batch)),
+        counted,
+      };
+      return factory.create(settings, config, consumer);
     },
   });
   return {

@@ -16,10 +16,19 @@ import type {
 import { FileDeadLetterStore } from '../../src/dead-letter.ts';
 import type { DeadLetterLine } from '../../src/dead-letter.ts';
 import { logpushFileReceiverFactory } from '../../src/receivers/logpush-file/index.ts';
+import type { EncodedBatch } from '../../src/workers/encoded.ts';
+import { WorkerPool } from '../../src/workers/pool.ts';
 import type {
   LogpushFileReceiver,
   LogpushFileReceiverConfig,
 } from '../../src/receivers/logpush-file/index.ts';
+
+/**
+ * With `workers` above 1, receivers started by {@link startReceiver} read in a worker pool of that size, and the
+ * test consumer gets the mapped records of each encoded batch as the exporter would when it needs them (read
+ * again from the file on the main thread).
+ */
+export const harnessMode = { workers: 1 };
 
 export async function tempDir(prefix: string, cleanup: string[]): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), prefix));
@@ -110,10 +119,28 @@ export class TestConsumer implements Consumer {
     this.calls.push(batch);
     const error = this.decide?.(batch, this.calls.length);
     if (error !== undefined) return Promise.reject(error);
-    if (!this.hold) {
-      this.delivered.push(...batch.entries);
-      return Promise.resolve();
-    }
+    return this.#accept(batch);
+  }
+
+  /**
+   * An encoded batch (workers): decided at once, as `consume` decides, then held or acknowledged with its
+   * records read again from the file (what an exporter does when it needs them).
+   */
+  async consumeEncoded(encoded: EncodedBatch): Promise<void> {
+    const batch = { entries: [] as LogEntry[] };
+    this.calls.push(batch);
+    const error = this.decide?.(batch, this.calls.length);
+    if (error !== undefined) throw error;
+    // Held in arrival order (before the records are read again), so `release(i)` means the i-th batch sent.
+    const read = encoded.entries().then((entries) => {
+      batch.entries.push(...entries);
+    });
+    read.catch(() => undefined);
+    await this.#accept(batch, read);
+  }
+
+  #accept(batch: LogBatch, read: Promise<void> = Promise.resolve()): Promise<void> {
+    if (!this.hold) return read.then(() => void this.delivered.push(...batch.entries));
     this.inFlight++;
     this.maxInFlight = Math.max(this.maxInFlight, this.inFlight);
     return new Promise<void>((resolve, reject) => {
@@ -121,8 +148,10 @@ export class TestConsumer implements Consumer {
         batch,
         resolve: () => {
           this.inFlight--;
-          this.delivered.push(...batch.entries);
-          resolve();
+          read.then(() => {
+            this.delivered.push(...batch.entries);
+            resolve();
+          }, reject);
         },
         reject: (e: Error) => {
           this.inFlight--;
@@ -186,6 +215,15 @@ export async function startReceiver(
   const deadLetters = new FileDeadLetterStore(deadLetterDir);
   const settings: CreateSettings = { id, logger, metrics, deadLetters };
   const receiver = logpushFileReceiverFactory.create(settings, validated.config, consumer);
+  if (harnessMode.workers > 1) {
+    receiver.useWorkers({
+      pool: new WorkerPool(harnessMode.workers),
+      mapping: {},
+      mapComponent: 'processors/cloudflare',
+      encoding: { protocol: 'http/protobuf', compression: 'none', compressionLevel: 0 },
+      deliver: (batch: EncodedBatch) => consumer.consumeEncoded(batch),
+    });
+  }
   const host: Host = { logger, metrics, deadLetters };
   await receiver.start(host);
   return {

@@ -23,6 +23,8 @@ import type {
 } from '@logpush-otel/pipeline';
 import { backoffDelay } from '../../backoff.ts';
 import type { BackoffPolicy } from '../../backoff.ts';
+import type { BodyEncoding, EncodedBatch, EncodedConsumer } from '../../workers/encoded.ts';
+import { sameEncoding } from '../../workers/encoded.ts';
 import type { OtlpExporterConfig } from './config.ts';
 import { resolveLogsUrl } from './config.ts';
 import { HttpSender } from './http-sender.ts';
@@ -136,14 +138,26 @@ function sleep(ms: number, signal: AbortSignal): Promise<void> {
   });
 }
 
+/** The records of a request: their number, and the records themselves when needed (dead letters). */
+interface RequestRecords {
+  readonly count: number;
+  entries(): Promise<readonly LogEntry[]>;
+}
+
+function recordsOf(entries: readonly LogEntry[]): RequestRecords {
+  return { count: entries.length, entries: () => Promise.resolve(entries) };
+}
+
 /** Test hooks: a random source for jitter (default Math.random). */
 export interface OtlpExporterOptions {
   readonly random?: () => number;
 }
 
 /** The `otlp` exporter component. Create it with {@link otlpExporterFactory}. */
-export class OtlpExporter implements Exporter {
+export class OtlpExporter implements Exporter, EncodedConsumer {
   readonly url: URL;
+  /** How request bodies are encoded (workers encode to it for {@link consumeEncoded}). */
+  readonly encoding: BodyEncoding;
   readonly #settings: CreateSettings;
   readonly #config: OtlpExporterConfig;
   readonly #sender: HttpSender;
@@ -172,6 +186,11 @@ export class OtlpExporter implements Exporter {
     this.#settings = settings;
     this.#config = config;
     this.url = resolveLogsUrl(config);
+    this.encoding = {
+      protocol: config.protocol === 'http/json' ? 'http/json' : 'http/protobuf',
+      compression: config.compression,
+      compressionLevel: config.compression_level,
+    };
     this.#random = options.random ?? Math.random;
     this.#slots = new Slots(config.concurrency);
     this.#sender = createHttpSender(settings.id, config);
@@ -282,6 +301,41 @@ export class OtlpExporter implements Exporter {
   }
 
   /**
+   * Exports a batch a worker already encoded (see {@link EncodedBatch}), with the guarantees of `consume`: the
+   * same retries, pause on a configuration refusal, dead letters. A body over max_request_size, encoded otherwise
+   * than this exporter sends, or answered 413, goes the `consume` way (in parts) with the records read again.
+   */
+  async consumeEncoded(batch: EncodedBatch): Promise<void> {
+    if (this.#shutdown !== undefined) {
+      this.#enqueueFailed.inc(batch.records, this.#labels);
+      throw new ExportFailedError(`exporters/${this.#settings.id} is shut down; the batch was not sent`);
+    }
+    if (batch.records === 0) return;
+    const oversized = batch.encodedBytes > this.#config.max_request_size && batch.records > 1;
+    if (oversized || !sameEncoding(batch.encoding, this.encoding)) {
+      await this.consume({ entries: await batch.entries() });
+      return;
+    }
+    const records: RequestRecords = { count: batch.records, entries: batch.entries };
+    try {
+      await this.#track(
+        (async () => {
+          await this.#slots.acquire();
+          let result: 'done' | 'split';
+          try {
+            result = await this.#sendWithRetry(records, batch.wire);
+          } finally {
+            this.#slots.release();
+          }
+          if (result === 'split') await this.#deliverInParts(await batch.entries(), 2);
+        })(),
+      );
+    } catch (error) {
+      throw error instanceof Error ? error : new ExportFailedError(String(error));
+    }
+  }
+
+  /**
    * Stops taking batches, cancels retry waits and requests in flight (those batches reject: their records are
    * read again later). The service calls it last, once the receivers stopped; on a shutdown that outlives its
    * grace period it is called early to abandon retries.
@@ -327,27 +381,32 @@ export class OtlpExporter implements Exporter {
         parts = Math.min(entries.length, Math.ceil((body.byteLength / max) * 1.1));
       } else {
         const wire = await this.#sender.prepare(body);
-        const result = await this.#sendWithRetry(entries, wire);
+        const result = await this.#sendWithRetry(recordsOf(entries), wire);
         if (result === 'done') return;
         parts = 2;
       }
       this.#slots.release();
       holding = false;
-      const size = Math.ceil(entries.length / parts);
-      const slices: LogEntry[][] = [];
-      for (let i = 0; i < entries.length; i += size) slices.push(entries.slice(i, i + size));
-      const results = await Promise.allSettled(slices.map((slice) => this.#deliver(slice)));
-      const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
-      if (failed !== undefined) throw failed.reason;
+      await this.#deliverInParts(entries, parts);
     } finally {
       if (holding) this.#slots.release();
     }
   }
 
+  /** Sends `entries` in `parts` slices, each on its own; rejects with the first that failed, after all settled. */
+  async #deliverInParts(entries: readonly LogEntry[], parts: number): Promise<void> {
+    const size = Math.ceil(entries.length / parts);
+    const slices: LogEntry[][] = [];
+    for (let i = 0; i < entries.length; i += size) slices.push(entries.slice(i, i + size));
+    const results = await Promise.allSettled(slices.map((slice) => this.#deliver(slice)));
+    const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failed !== undefined) throw failed.reason;
+  }
+
   /** Rejects with ExportFailedError (counting the records as failed) when the exporter is shutting down. */
-  async #wait(ms: number, entries: readonly LogEntry[]): Promise<void> {
+  async #wait(ms: number, records: RequestRecords): Promise<void> {
     await sleep(ms, this.#stopping.signal).catch((error: unknown) => {
-      this.#failedRecords.inc(entries.length, this.#labels);
+      this.#failedRecords.inc(records.count, this.#labels);
       throw error;
     });
   }
@@ -356,7 +415,7 @@ export class OtlpExporter implements Exporter {
    * Sends one request until it is acknowledged or dead-lettered ('done'), or answered 413 while holding more than
    * one record ('split': the caller sends it in halves). Rejects when retrying gave up.
    */
-  async #sendWithRetry(entries: readonly LogEntry[], wire: Uint8Array): Promise<'done' | 'split'> {
+  async #sendWithRetry(records: RequestRecords, wire: Uint8Array): Promise<'done' | 'split'> {
     const retry = this.#config.retry_on_failure;
     let started = Date.now();
     // attempts since the last success or pause (regular backoff), and of the current pause (capped apart)
@@ -370,7 +429,7 @@ export class OtlpExporter implements Exporter {
     });
     for (let attempt = 1; ; attempt++) {
       if (this.#stopping.signal.aborted && attempt > 1) {
-        this.#failedRecords.inc(entries.length, this.#labels);
+        this.#failedRecords.inc(records.count, this.#labels);
         throw new ExportFailedError(
           `exporters/${this.#settings.id}: shut down before the backend acknowledged the batch`,
         );
@@ -378,7 +437,7 @@ export class OtlpExporter implements Exporter {
       // A server's Retry-After (or a configuration refusal) holds every request of this exporter, also batches
       // handed over after a give-up.
       const hold = this.#notBefore - Date.now();
-      if (hold > 0) await this.#wait(hold, entries);
+      if (hold > 0) await this.#wait(hold, records);
       this.#inFlight.inc(1, this.#labels);
       const t0 = performance.now();
       let outcome: SendOutcome;
@@ -391,28 +450,28 @@ export class OtlpExporter implements Exporter {
       this.#sentBytes.inc(wire.byteLength, this.#labels);
       if (outcome.kind === 'success') {
         this.#resume();
-        await this.#acknowledged(entries, outcome.body, outcome.contentType);
+        await this.#acknowledged(records, outcome.body, outcome.contentType);
         return 'done';
       }
-      if (outcome.kind === 'too_large' && entries.length > 1) {
+      if (outcome.kind === 'too_large' && records.count > 1) {
         this.#resume();
         this.#settings.logger.warn('the backend refused the request as too large; sending it in halves', {
           exporter: this.#settings.id,
-          records: entries.length,
+          records: records.count,
           bytes: wire.byteLength,
         });
         return 'split';
       }
       if (outcome.kind === 'permanent' || outcome.kind === 'too_large') {
         this.#resume();
-        await this.#deadLetter(entries, `the backend refused the request for good: ${outcome.reason}`);
+        await this.#deadLetter(records, `the backend refused the request for good: ${outcome.reason}`);
         return 'done';
       }
       if (outcome.kind === 'misconfigured') {
         // Not the records' fault: keep them and retry forever (until shutdown), with a capped backoff.
         this.#pause(outcome.status, outcome.reason);
         if (this.#stopping.signal.aborted) {
-          this.#failedRecords.inc(entries.length, this.#labels);
+          this.#failedRecords.inc(records.count, this.#labels);
           throw new ExportFailedError(
             `exporters/${this.#settings.id}: shut down while the backend refused the exporter: ${outcome.reason}`,
           );
@@ -421,7 +480,7 @@ export class OtlpExporter implements Exporter {
         const wait = backoffDelay(policy(retry.misconfigured_max_interval), pausedAttempt, this.#random);
         this.#notBefore = Math.max(this.#notBefore, Date.now() + wait);
         this.#retries.inc(1, this.#labels);
-        await this.#wait(wait, entries);
+        await this.#wait(wait, records);
         started = Date.now();
         retryAttempt = 0;
         continue;
@@ -439,7 +498,7 @@ export class OtlpExporter implements Exporter {
         this.#stopping.signal.aborted ||
         (retry.max_elapsed_time > 0 && elapsed + wait > retry.max_elapsed_time);
       if (giveUp) {
-        this.#failedRecords.inc(entries.length, this.#labels);
+        this.#failedRecords.inc(records.count, this.#labels);
         const why = !retry.enabled
           ? 'retry_on_failure is disabled'
           : this.#stopping.signal.aborted
@@ -447,7 +506,7 @@ export class OtlpExporter implements Exporter {
             : `retrying would pass max_elapsed_time (${retry.max_elapsed_time} ms)`;
         this.#settings.logger.error('export failed; the records will be read again', {
           exporter: this.#settings.id,
-          records: entries.length,
+          records: records.count,
           attempts: attempt,
           reason: outcome.reason,
         });
@@ -466,12 +525,12 @@ export class OtlpExporter implements Exporter {
           reason: outcome.reason,
         });
       }
-      await this.#wait(wait, entries);
+      await this.#wait(wait, records);
     }
   }
 
   /** A 2xx: everything delivered, unless the response carries a partial success with rejections. */
-  async #acknowledged(entries: readonly LogEntry[], body: Uint8Array, contentType: string): Promise<void> {
+  async #acknowledged(records: RequestRecords, body: Uint8Array, contentType: string): Promise<void> {
     let rejected = 0;
     let message = '';
     if (body.byteLength > 0) {
@@ -486,7 +545,7 @@ export class OtlpExporter implements Exporter {
         });
       }
     }
-    const total = entries.length;
+    const total = records.count;
     if (rejected <= 0) {
       if (message !== '') {
         this.#settings.logger.warn('the backend accepted every record with a warning', {
@@ -502,15 +561,16 @@ export class OtlpExporter implements Exporter {
     const which =
       rejected >= total ? '' : ' (OTLP does not say which, so every record of the request is kept here)';
     await this.#deadLetter(
-      entries,
+      records,
       `the backend rejected ${rejected} of ${total} records of the request (partial success)${which}: ` +
         `${message === '' ? 'no message' : message}`,
     );
     this.#sentRecords.inc(Math.max(0, total - rejected), this.#labels);
   }
 
-  async #deadLetter(entries: readonly LogEntry[], reason: string): Promise<void> {
+  async #deadLetter(records: RequestRecords, reason: string): Promise<void> {
     const component = `exporters/${this.#settings.id}`;
+    const entries = await records.entries();
     const letters: DeadLetter[] = entries.map((e) => ({
       reason,
       component,

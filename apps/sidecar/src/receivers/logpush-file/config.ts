@@ -1,7 +1,9 @@
 // Configuration of the `logpush_file` receiver: defaults, and validation with the path of every problem.
 import { isAbsolute, join, relative, resolve } from 'node:path';
-import { ConfigReader } from '@logpush-otel/pipeline';
+import { ConfigReader, describeValue, orEnv } from '@logpush-otel/pipeline';
 import type { ValidationResult } from '@logpush-otel/pipeline';
+import { parseWorkersSetting } from '../../workers/count.ts';
+import type { WorkersSetting } from '../../workers/count.ts';
 
 /** The validated configuration of a `logpush_file` receiver (durations in milliseconds, sizes in bytes). */
 export interface LogpushFileReceiverConfig {
@@ -47,6 +49,14 @@ export interface LogpushFileReceiverConfig {
   /** Add `log.file.name` / `log.file.path` to each entry's attributes. */
   include_file_name: boolean;
   include_file_path: boolean;
+  /**
+   * Worker threads reading, mapping and encoding files (`auto`: one per available core; 1: the main thread).
+   * Used when the receiver's one pipeline is `cloudflare` then `otlp` exporters; otherwise it reads on the main
+   * thread.
+   */
+  workers: WorkersSetting;
+  /** Encoded request bytes handed on and not yet acknowledged, at most (worker reading pauses when reached). */
+  max_in_flight_bytes: number;
 }
 
 /** The defaults used for every key the user leaves out. */
@@ -85,6 +95,8 @@ export function defaultLogpushFileConfig(): LogpushFileReceiverConfig {
     forget_after: 86_400_000,
     include_file_name: true,
     include_file_path: false,
+    workers: 'auto',
+    max_in_flight_bytes: 64 * 1024 * 1024,
   };
 }
 
@@ -125,6 +137,8 @@ export function validateLogpushFileConfig(
     forget_after: r.duration('forget_after', d.forget_after),
     include_file_name: r.boolean('include_file_name', d.include_file_name),
     include_file_path: r.boolean('include_file_path', d.include_file_path),
+    workers: readWorkers(r, d.workers),
+    max_in_flight_bytes: r.byteSize('max_in_flight_bytes', d.max_in_flight_bytes, { min: 1024 }),
   };
   if (!r.has('directory') && !r.issues.some((i) => i.path === r.at('directory')))
     r.issue('directory', 'expected the directory to read Logpush files from, got nothing');
@@ -141,6 +155,26 @@ export function validateLogpushFileConfig(
       `expected no field_names (they apply to CSV only), got some with format ${config.format}`,
     );
   return r.finish(config);
+}
+
+/** `workers`: `auto` or a positive integer (also as a string, which `${env:...}` produces). */
+function readWorkers(r: ConfigReader, fallback: WorkersSetting): WorkersSetting {
+  const v = r.raw('workers');
+  r.declare('workers', {
+    ...orEnv({
+      anyOf: [
+        { const: 'auto' },
+        { type: 'integer', minimum: 1 },
+        { type: 'string', pattern: '^[1-9][0-9]*$' },
+      ],
+    }),
+    default: fallback,
+  });
+  if (v === undefined || v === null) return fallback;
+  const workers = parseWorkersSetting(v);
+  if (workers === undefined)
+    r.issue('workers', `expected auto or a positive integer, got ${describeValue(v)}`);
+  return workers ?? fallback;
 }
 
 /** The absolute directories the receiver uses, derived from the config. */

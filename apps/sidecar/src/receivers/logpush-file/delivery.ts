@@ -4,9 +4,11 @@ import { mkdir, rename, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import type { ParseError } from '@logpush-otel/parser';
 import { isPermanentError } from '@logpush-otel/pipeline';
-import type { Consumer, DeadLetter, LogEntry } from '@logpush-otel/pipeline';
+import type { Consumer, DeadLetter, LogEntry, PermanentError } from '@logpush-otel/pipeline';
 import type { StreamPosition } from '../../checkpoint/ack-tracker.ts';
 import { refusedLetters } from '../../log-entry.ts';
+import { countsInFlight } from '../../workers/encoded.ts';
+import type { EncodedBatch } from '../../workers/encoded.ts';
 import { insideOf } from './config.ts';
 import { retryDelay } from './context.ts';
 import type { ReceiverContext } from './context.ts';
@@ -18,6 +20,12 @@ import type { Slots } from './slots.ts';
 export interface Unit {
   entries: LogEntry[];
   letters: DeadLetter[];
+  /** Records handed on (when they come encoded rather than as `entries`). */
+  count?: number;
+  /** The records as a request body a worker encoded, and who delivers it (instead of `entries` and `next`). */
+  encoded?: { readonly batch: EncodedBatch; readonly deliver: (batch: EncodedBatch) => Promise<void> };
+  /** Called once the unit settled (after it was dispatched). */
+  onSettled?: () => void;
 }
 
 /** What delivery calls back into the receiver. */
@@ -65,7 +73,7 @@ export class Delivery {
     const ticket = f.tracker.open(end);
     f.read = end;
     f.inFlight++;
-    metrics.records.inc(unit.entries.length, labels);
+    metrics.records.inc(unit.count ?? unit.entries.length, labels);
     if (unit.letters.length > 0) metrics.rejected.inc(unit.letters.length, labels);
     const settled: Promise<void> = this.#deliver(unit)
       .then(
@@ -75,6 +83,7 @@ export class Delivery {
       .finally(() => {
         this.#settling.delete(settled);
         this.#slots.release();
+        unit.onSettled?.();
         f.inFlight--;
         this.#hooks.settled(f);
       })
@@ -100,7 +109,12 @@ export class Delivery {
 
   async #deliver(unit: Unit): Promise<void> {
     const letters = unit.letters.length > 0 ? this.#ctx.settings.deadLetters.write(unit.letters) : undefined;
-    const consumed = unit.entries.length > 0 ? this.#consume(unit) : undefined;
+    const consumed =
+      unit.encoded !== undefined
+        ? this.#consumeEncoded(unit.encoded)
+        : unit.entries.length > 0
+          ? this.#consume(unit)
+          : undefined;
     const [a, b] = await Promise.allSettled([letters, consumed]);
     if (a.status === 'rejected') throw a.reason;
     if (b.status === 'rejected') throw b.reason;
@@ -112,9 +126,24 @@ export class Delivery {
       await this.#next.consume({ entries: unit.entries });
     } catch (error) {
       if (!isPermanentError(error)) throw error;
-      const letters = refusedLetters(error, unit.entries, this.#ctx.component);
-      await this.#ctx.settings.deadLetters.write(letters);
+      await this.#deadLetterRefused(error, unit.entries);
     }
+  }
+
+  /** An encoded batch to its exporters, with a PermanentError handled as by `#consume`. */
+  async #consumeEncoded(encoded: NonNullable<Unit['encoded']>): Promise<void> {
+    const next = this.#next;
+    const send = (): Promise<void> => encoded.deliver(encoded.batch);
+    try {
+      await (countsInFlight(next) ? next.counted(send) : send());
+    } catch (error) {
+      if (!isPermanentError(error)) throw error;
+      await this.#deadLetterRefused(error, await encoded.batch.entries());
+    }
+  }
+
+  async #deadLetterRefused(error: PermanentError, entries: readonly LogEntry[]): Promise<void> {
+    await this.#ctx.settings.deadLetters.write(refusedLetters(error, entries, this.#ctx.component));
   }
 
   #onAck(f: TrackedFile, generation: number, ticket: number): void {

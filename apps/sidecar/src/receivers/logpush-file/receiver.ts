@@ -20,10 +20,14 @@ import { Discovery, isOwnChange } from './discovery.ts';
 import { DrainWaiters } from './drain.ts';
 import { reportInput } from './input-report.ts';
 import { readFilePass } from './file-pass.ts';
-import type { PassBatch, PassEnd } from './file-pass.ts';
+import type { PassBatch, PassEnd, PassOptions } from './file-pass.ts';
 import { dropInflateState, isReading, transition } from './file-state.ts';
 import type { FileState, TrackedFile } from './file-state.ts';
-import { Slots } from './slots.ts';
+import { ByteBudget, Slots } from './slots.ts';
+import { fileAttributes, passTask, unitOfChunk } from './worker-pass.ts';
+import type { WorkerPlan } from './worker-pass.ts';
+import type { FilePassChunk } from '../../workers/file-pass-task.ts';
+import type { StreamPosition } from '../../checkpoint/ack-tracker.ts';
 
 /** Oldest-first order: time window (or mtime), then path. */
 function olderThan(a: TrackedFile, b: TrackedFile): boolean {
@@ -38,6 +42,9 @@ function olderThan(a: TrackedFile, b: TrackedFile): boolean {
 export class LogpushFileReceiver implements Receiver {
   readonly #ctx: ReceiverContext;
   readonly #slots: Slots;
+  readonly #budget: ByteBudget;
+  /** Set when files are read in worker threads. */
+  #plan: WorkerPlan | undefined;
   readonly #discovery: Discovery;
   readonly #delivery: Delivery;
   readonly #drain = new DrainWaiters();
@@ -66,6 +73,7 @@ export class LogpushFileReceiver implements Receiver {
       drainMode: false,
     };
     this.#slots = new Slots(config.max_in_flight_batches);
+    this.#budget = new ByteBudget(config.max_in_flight_bytes);
     this.#discovery = new Discovery(this.#ctx);
     this.#delivery = new Delivery(this.#ctx, next, this.#slots, {
       settled: (f) => {
@@ -75,6 +83,14 @@ export class LogpushFileReceiver implements Receiver {
       removed: (f) => this.#discovery.untrack(f),
       flushed: () => this.#updateGauges(),
     });
+  }
+
+  /**
+   * Reads, maps and encodes files in `plan`'s worker pool from now on (the service wiring calls it before start
+   * when the receiver's pipeline allows it); the receiver closes the pool at shutdown.
+   */
+  useWorkers(plan: WorkerPlan): void {
+    this.#plan = plan;
   }
 
   async start(_host: Host): Promise<void> {
@@ -103,8 +119,10 @@ export class LogpushFileReceiver implements Receiver {
     this.#watcher?.close();
     this.#watcher = undefined;
     this.#slots.close();
+    this.#budget.close();
     await this.#scanning?.catch(() => undefined);
     await Promise.allSettled([...this.#passes.values()]);
+    await this.#plan?.pool.close();
     // Batches in flight: wait for their acknowledgements (bounded), so their positions are saved.
     await this.#delivery.settled(30_000);
     this.#drain.rejectAll(new Error(`${this.#ctx.component} was shut down`));
@@ -252,7 +270,10 @@ export class LogpushFileReceiver implements Receiver {
         f.gzip === true &&
         (f.state === 'truncated' || f.state === 'complete' || f.inflate.cursor !== undefined);
       transition(f, 'reading');
-      const pass: Promise<void> = this.#pass(f, flushTail, incremental)
+      const plan = this.#plan;
+      const pass: Promise<void> = (
+        plan === undefined ? this.#pass(f, flushTail, incremental) : this.#workerPass(f, flushTail, plan)
+      )
         .catch((error: unknown) => this.#onPassError(f, error))
         .then((next) => {
           this.#passes.delete(f);
@@ -304,23 +325,27 @@ export class LogpushFileReceiver implements Receiver {
 
   // ---------------------------------------------------------------- reading
 
+  #passOptions(f: TrackedFile, flushTail: boolean): PassOptions {
+    const { config } = this.#ctx;
+    return {
+      format: config.format,
+      dataset: config.dataset,
+      ...(config.dataset === 'auto' && f.cp.dataset !== undefined ? { datasetHint: f.cp.dataset } : {}),
+      fieldNames: config.field_names,
+      maxLineBytes: config.max_line_bytes,
+      batchSize: config.batch_size,
+      flushTail,
+    };
+  }
+
   /** One pass over `f` from where the last one stopped; resolves to the state the file is in after it. */
   async #pass(f: TrackedFile, flushTail: boolean, incremental: boolean): Promise<FileState | undefined> {
-    const { config } = this.#ctx;
     const generation = f.generation;
     const from = f.read;
     const pass = readFilePass(
       { path: f.path, dev: f.cp.dev, ino: f.cp.ino },
       from,
-      {
-        format: config.format,
-        dataset: config.dataset,
-        ...(config.dataset === 'auto' && f.cp.dataset !== undefined ? { datasetHint: f.cp.dataset } : {}),
-        fieldNames: config.field_names,
-        maxLineBytes: config.max_line_bytes,
-        batchSize: config.batch_size,
-        flushTail,
-      },
+      this.#passOptions(f, flushTail),
       incremental ? f.inflate : undefined,
     );
     const fileName = basename(f.path);
@@ -350,6 +375,54 @@ export class LogpushFileReceiver implements Receiver {
         return undefined;
       }
     }
+    return this.#passEnded(f, generation, end, from);
+  }
+
+  /**
+   * The same pass run in a pool worker: batches arrive encoded; each waits for a slot and for room in the byte
+   * budget before it is handed on (the worker pauses meanwhile once its credit is used up).
+   */
+  async #workerPass(f: TrackedFile, flushTail: boolean, plan: WorkerPlan): Promise<FileState | undefined> {
+    const generation = f.generation;
+    const from = f.read;
+    const file = { path: f.path, dev: f.cp.dev, ino: f.cp.ino };
+    const task = passTask(this.#ctx, plan, file, from, this.#passOptions(f, flushTail), basename(f.path));
+    let stopped = false;
+    let end: PassEnd;
+    try {
+      end = await plan.pool.run<FilePassChunk, PassEnd>('file-pass', task, async (chunk) => {
+        const bytes = chunk.wire?.byteLength ?? 0;
+        let ok = await this.#slots.acquire();
+        if (ok && !(await this.#budget.acquire(bytes))) {
+          this.#slots.release();
+          ok = false;
+        }
+        if (ok) {
+          const unit = unitOfChunk(this.#ctx, plan, f, task, chunk);
+          unit.onSettled = () => this.#budget.release(bytes);
+          ok = await this.#delivery.dispatch(f, generation, unit, chunk.end);
+          if (!ok) this.#budget.release(bytes);
+        }
+        if (!ok) {
+          stopped = true;
+          throw new Error('reading stopped');
+        }
+      });
+    } catch (error) {
+      if (stopped) return undefined;
+      throw error;
+    }
+    return this.#passEnded(f, generation, end, from);
+  }
+
+  /** After a pass: the state the file is in, from how the pass ended. */
+  async #passEnded(
+    f: TrackedFile,
+    generation: number,
+    end: PassEnd,
+    from: StreamPosition,
+  ): Promise<FileState | undefined> {
+    const { config } = this.#ctx;
     if (end.kind === 'gone') return 'gone';
     if (generation !== f.generation) {
       dropInflateState(f); // it belongs to the content before the rewrite
@@ -397,10 +470,7 @@ export class LogpushFileReceiver implements Receiver {
     const observed = BigInt(Date.now()) * 1_000_000n;
     const entries: LogEntry[] = [];
     for (const r of batch.records) {
-      const attributes: LogEntry['attributes'] = {};
-      if (config.include_file_name) attributes['log.file.name'] = fileName;
-      if (config.include_file_path) attributes['log.file.path'] = f.path;
-      entries.push(logEntryOf(r, f.path, observed, batch.base, attributes));
+      entries.push(logEntryOf(r, f.path, observed, batch.base, fileAttributes(this.#ctx, f.path, fileName)));
       if (f.cp.dataset === undefined && r.dataset !== 'unknown' && config.dataset === 'auto') {
         f.cp.dataset = r.dataset;
       }
