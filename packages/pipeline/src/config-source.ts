@@ -52,14 +52,3 @@ export function locateIssues(issues: readonly ConfigIssue[], source: ConfigSourc
       : { ...issue, message, file: source.file };
   });
 }
-
-/** One issue as one line: `file:line:column: path: message` (as much of the location as is known). */
-export function formatIssue(issue: ConfigIssue): string {
-  const where =
-    issue.file === undefined
-      ? ''
-      : issue.line === undefined
-        ? `${issue.file}: `
-        : `${issue.file}:${issue.line}:${issue.column ?? 1}: `;
-  return `${where}${issue.path}: ${issue.message}`;
-}

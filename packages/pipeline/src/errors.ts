@@ -1,5 +1,3 @@
-import { formatIssue } from './config-source.ts';
-
 /**
  * A failure that retrying cannot fix (a 400 from the backend, a record the backend rejects, invalid data).
  * A consumer that rejects with a PermanentError tells its caller: do not retry; the entries named in
@@ -28,6 +26,17 @@ export interface ConfigIssue {
   /** 1-based line and column of the offending key in `file`. */
   readonly line?: number;
   readonly column?: number;
+}
+
+/** One issue as one line: `file:line:column: path: message` (as much of the location as is known). */
+export function formatIssue(issue: ConfigIssue): string {
+  const where =
+    issue.file === undefined
+      ? ''
+      : issue.line === undefined
+        ? `${issue.file}: `
+        : `${issue.file}:${issue.line}:${issue.column ?? 1}: `;
+  return `${where}${issue.path}: ${issue.message}`;
 }
 
 /** Thrown when a configuration is invalid; lists every issue, each with its path and what was expected. */

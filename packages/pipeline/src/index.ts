@@ -23,7 +23,7 @@ export type {
   Stability,
   ValidationResult,
 } from './component.ts';
-export { ConfigError, PermanentError, isPermanentError } from './errors.ts';
+export { ConfigError, PermanentError, formatIssue, isPermanentError } from './errors.ts';
 export type { ConfigIssue } from './errors.ts';
 export { deadLetterRaw } from './log-entry.ts';
 export type {
@@ -41,7 +41,7 @@ export { Batcher } from './batcher.ts';
 export type { BatcherOptions } from './batcher.ts';
 export { ConfigReader, describeValue, isPlainObject } from './config-reader.ts';
 export type { NumberOptions, StringListOptions } from './config-reader.ts';
-export { formatIssue, locateIssues } from './config-source.ts';
+export { locateIssues } from './config-source.ts';
 export type { ConfigSource, SourcePoint } from './config-source.ts';
 export { orEnv, probeConfigSchema } from './config-schema.ts';
 export type { JsonSchema } from './config-schema.ts';
