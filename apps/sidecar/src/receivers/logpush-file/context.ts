@@ -1,18 +1,33 @@
 // What every part of one logpush_file receiver shares: its settings and configuration, the resolved paths, the
 // checkpoint store once opened, its metrics, and the retry backoff.
-import type { Counter, CreateSettings, Gauge } from '@logpush-otel/pipeline';
+import type { Counter, CreateSettings, Gauge, Metrics } from '@logpush-otel/pipeline';
 import { backoffDelay } from '../../backoff.ts';
 import type { CheckpointStore } from '../../checkpoint/store.ts';
 import { RECEIVER_METRICS } from '../../service/metric-names.ts';
 import type { LogpushFileReceiverConfig, ResolvedPaths } from './config.ts';
 
-/** The receiver's metrics (label `receiver`). */
-export interface ReceiverMetrics {
+/** The metrics every reading receiver has (label `receiver`): logpush_file's and logpush_s3's. */
+export interface ReadMetrics {
   readonly records: Counter;
   readonly bytes: Counter;
   readonly rejected: Counter;
-  readonly filesDone: Counter;
   readonly retries: Counter;
+}
+
+/** Registers (or finds) the {@link ReadMetrics}. */
+export function readMetrics(m: Metrics): ReadMetrics {
+  const l = ['receiver'];
+  return {
+    records: m.counter(RECEIVER_METRICS.recordsRead, 'Records read and handed on.', l),
+    bytes: m.counter(RECEIVER_METRICS.bytesRead, 'Decompressed bytes read.', l),
+    rejected: m.counter(RECEIVER_METRICS.recordsRejected, 'Lines that failed to parse.', l),
+    retries: m.counter(RECEIVER_METRICS.retries, 'Re-reads from the checkpoint after a rejection.', l),
+  };
+}
+
+/** The receiver's metrics (label `receiver`). */
+export interface ReceiverMetrics extends ReadMetrics {
+  readonly filesDone: Counter;
   readonly openFiles: Gauge;
   readonly checkpointAge: Gauge;
 }
@@ -40,11 +55,8 @@ export function receiverMetrics(settings: CreateSettings): ReceiverMetrics {
   const m = settings.metrics;
   const l = ['receiver'];
   return {
-    records: m.counter(RECEIVER_METRICS.recordsRead, 'Records read and handed on.', l),
-    bytes: m.counter(RECEIVER_METRICS.bytesRead, 'Decompressed bytes read.', l),
-    rejected: m.counter(RECEIVER_METRICS.recordsRejected, 'Lines that failed to parse.', l),
+    ...readMetrics(m),
     filesDone: m.counter(RECEIVER_METRICS.filesDone, 'Files read to the end and acknowledged.', l),
-    retries: m.counter(RECEIVER_METRICS.retries, 'Re-reads from the checkpoint after a rejection.', l),
     openFiles: m.gauge(RECEIVER_METRICS.openFiles, 'Files being read.', l),
     checkpointAge: m.gauge(
       RECEIVER_METRICS.checkpointAge,

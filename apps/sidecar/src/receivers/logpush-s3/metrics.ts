@@ -1,12 +1,10 @@
 // The metrics of the `logpush_s3` receiver: the receiver metrics it shares with `logpush_file`, and its own.
 import type { Counter, Gauge, Metrics } from '@logpush-otel/pipeline';
 import { RECEIVER_METRICS, S3_RECEIVER_METRICS } from '../../service/metric-names.ts';
+import { readMetrics } from '../logpush-file/context.ts';
+import type { ReadMetrics } from '../logpush-file/context.ts';
 
-export interface S3ReceiverMetrics {
-  records: Counter;
-  bytes: Counter;
-  rejected: Counter;
-  retries: Counter;
+export interface S3ReceiverMetrics extends ReadMetrics {
   objectsDone: Counter;
   openObjects: Gauge;
   lag: Gauge;
@@ -18,10 +16,7 @@ export interface S3ReceiverMetrics {
 export function s3ReceiverMetrics(m: Metrics): S3ReceiverMetrics {
   const l = ['receiver'];
   return {
-    records: m.counter(RECEIVER_METRICS.recordsRead, 'Records read and handed on.', l),
-    bytes: m.counter(RECEIVER_METRICS.bytesRead, 'Decompressed bytes read.', l),
-    rejected: m.counter(RECEIVER_METRICS.recordsRejected, 'Lines that failed to parse.', l),
-    retries: m.counter(RECEIVER_METRICS.retries, 'Re-reads from the checkpoint after a rejection.', l),
+    ...readMetrics(m),
     objectsDone: m.counter(S3_RECEIVER_METRICS.objectsDone, 'Objects read and acknowledged.', l),
     openObjects: m.gauge(RECEIVER_METRICS.openFiles, 'Files (objects) being read.', l),
     lag: m.gauge(
