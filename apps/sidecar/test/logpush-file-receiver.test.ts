@@ -281,12 +281,15 @@ describe.each([1, 2])('logpush_file receiver (workers: %i)', (workers) => {
     const path = join(dir, '20240101T000000Z_20240101T000030Z_grow.log.gz');
     await writeFile(path, '');
     const gzip = createGzip();
-    const pending: Promise<void>[] = [];
-    gzip.on('data', (chunk: Buffer) => pending.push(appendFile(path, chunk)));
+    // One append after the other: concurrent appendFile calls may land out of order.
+    let pending: Promise<void> = Promise.resolve();
+    gzip.on('data', (chunk: Buffer) => {
+      pending = pending.then(() => appendFile(path, chunk));
+    });
     const piece = async (text: string): Promise<void> => {
       gzip.write(text);
       await new Promise<void>((r) => gzip.flush(zlibConstants.Z_SYNC_FLUSH, () => r()));
-      await Promise.all(pending.splice(0));
+      await pending;
     };
     const h = await start();
     await piece(ndjson(lines('p0', 10)));
@@ -296,7 +299,7 @@ describe.each([1, 2])('logpush_file receiver (workers: %i)', (workers) => {
     await until('the second piece', () => h.consumer.delivered.length === 24);
     gzip.end(p1[14]?.slice(40) + '\n' + ndjson(lines('p2', 5)));
     await new Promise<void>((r) => gzip.on('end', () => r()));
-    await Promise.all(pending.splice(0));
+    await pending;
     await h.receiver.drained();
     const ids = h.consumer.rayIds();
     expect(ids).toHaveLength(30);

@@ -220,6 +220,8 @@ export class Discovery {
         updatedAt: now,
       };
     } else {
+      // Renamed while untracked (for instance between a scan's listing and its stat): still a rename.
+      if (cp.path !== path) this.#noteRename(cp.path, path);
       cp.path = path;
       cp.dev = st.dev;
       cp.ino = st.ino;
@@ -278,11 +280,7 @@ export class Discovery {
     if (f.path !== path) {
       if (this.#byPath.get(f.path) === f) this.#byPath.delete(f.path);
       this.#byPath.set(path, f);
-      this.#ctx.settings.logger.info('file renamed; keeping its checkpoint', {
-        component: this.#ctx.component,
-        from: f.path,
-        to: path,
-      });
+      this.#noteRename(f.path, path);
       f.path = path;
       f.cp.path = path;
       store.set(f.cp);
@@ -311,6 +309,14 @@ export class Discovery {
     }
     this.refresh(f);
     return f;
+  }
+
+  #noteRename(from: string, to: string): void {
+    this.#ctx.settings.logger.info('file renamed; keeping its checkpoint', {
+      component: this.#ctx.component,
+      from,
+      to,
+    });
   }
 
   #indexUntracked(store: CheckpointStore): UntrackedIndex {
