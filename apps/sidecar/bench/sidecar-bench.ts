@@ -187,7 +187,8 @@ async function runCli(argv: readonly string[], during?: (pid: number) => Promise
   child.stderr.on('data', (s: string) => {
     stderr = (stderr + s).slice(-20_000);
   });
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  // 'close', not 'exit': the figures are the last line of stderr, which may still be unread at the exit.
+  const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
   if (during !== undefined && child.pid !== undefined) await during(child.pid);
   const exitCode = await exited;
   const seconds = (performance.now() - t0) / 1000;

@@ -46,7 +46,8 @@ function runSidecar(config: string): Promise<{ code: number | null; stderr: stri
       stderr = (stderr + s).slice(-10_000);
     });
     child.on('error', reject);
-    child.on('exit', (code) => resolve({ code, stderr }));
+    // 'close', not 'exit': the exit can be reported before the last of stderr has been read.
+    child.on('close', (code) => resolve({ code, stderr }));
   });
 }
 

@@ -66,8 +66,9 @@ function startSidecar(
   let err = '';
   child.stderr?.setEncoding('utf8');
   child.stderr?.on('data', (d: string) => (err += d));
+  // 'close', not 'exit': the exit can be reported before the last of stderr has been read.
   const exited = new Promise<number | string>((resolve) =>
-    child.on('exit', (code, signal) => resolve(code ?? signal ?? 'unknown')),
+    child.on('close', (code, signal) => resolve(code ?? signal ?? 'unknown')),
   );
   return { child, exited, stderr: () => err };
 }

@@ -70,7 +70,8 @@ function curlPost(url: string, file: string, secret: string): Promise<number> {
     child.stdout.setEncoding('utf8');
     child.stdout.on('data', (d: string) => (out += d));
     child.on('error', reject);
-    child.on('exit', () => resolve(Number(out)));
+    // 'close', not 'exit': the exit can be reported before the last of stdout has been read.
+    child.on('close', () => resolve(Number(out)));
   });
 }
 

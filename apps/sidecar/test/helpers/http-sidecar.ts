@@ -70,8 +70,9 @@ export async function startHttpSidecar(
   children.push(child);
   let err = '';
   child.stderr?.setEncoding('utf8');
+  // 'close', not 'exit': the exit can be reported before the last of stderr has been read.
   const exited = new Promise<number | string>((resolve) =>
-    child.on('exit', (code, signal) => resolve(code ?? signal ?? 'unknown')),
+    child.on('close', (code, signal) => resolve(code ?? signal ?? 'unknown')),
   );
   const started = await new Promise<{ url: string; telemetry: string | undefined }>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`the sidecar did not start:\n${err}`)), 30_000);
