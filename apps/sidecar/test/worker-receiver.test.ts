@@ -5,6 +5,7 @@
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { Worker } from 'node:worker_threads';
 import { gunzipSync } from 'node:zlib';
 import { createTestHost } from '@logpush-otel/pipeline/testing';
 import type { TestHost } from '@logpush-otel/pipeline/testing';
@@ -38,21 +39,24 @@ interface Setup {
   readonly receiver: LogpushFileReceiver;
   /** Records handed to the exporter and acknowledged by it so far, and the most outstanding at once. */
   readonly counts: { handed: number; acknowledged: number; maxOutstanding: number };
+  /** Every worker thread the pool started (the first two and any replacements). */
+  readonly spawned: Worker[];
 }
 
 async function setup(
   url: string,
   exporterSettings: Record<string, unknown>,
   receiverSettings: Record<string, unknown>,
+  data: { readonly count: number; readonly files: number } = { count: 1500, files: 3 },
 ): Promise<Setup> {
   const work = await mkdtemp(join(tmpdir(), 'logpush-otel-workers-'));
   cleanup.push(work);
   const input = join(work, 'logpush');
   const paths = await writeLogpushDirectory(input, {
     dataset: 'http_requests',
-    count: 1500,
+    count: data.count,
     seed: 5,
-    files: 3,
+    files: data.files,
     gzip: true,
     timestampFormat: 'unixnano',
   });
@@ -97,8 +101,9 @@ async function setup(
     consume: () => Promise.reject(new Error('records must arrive encoded, not as entries')),
   });
   const counts = { handed: 0, acknowledged: 0, maxOutstanding: 0 };
+  const spawned: Worker[] = [];
   receiver.useWorkers({
-    pool: new WorkerPool(2),
+    pool: new WorkerPool(2, { onSpawn: (w) => spawned.push(w) }),
     mapping: { body: 'original' },
     mapComponent: 'processors/cloudflare',
     encoding: exporter.encoding,
@@ -111,7 +116,7 @@ async function setup(
   });
   await exporter.start(host);
   await receiver.start(host);
-  return { expected: [...lines.keys()].sort(), lines, host, exporter, receiver, counts };
+  return { expected: [...lines.keys()].sort(), lines, host, exporter, receiver, counts, spawned };
 }
 
 function delivered(b: OtlpReceiver): string[] {
@@ -138,6 +143,50 @@ describe('logpush_file in worker threads → otlp exporter with encoded bodies',
       await s.receiver.drained();
       expect(delivered(backend)).toEqual(s.expected);
       expect(s.counts.maxOutstanding).toBeLessThanOrEqual(200);
+      expect(s.host.letters).toEqual([]);
+    } finally {
+      await s.receiver.shutdown();
+      await s.exporter.shutdown();
+    }
+  });
+
+  it('replaces worker threads that die mid-file and reads on from where the delivered batches end, each record once', async () => {
+    backend = await startOtlpReceiver();
+    const b = backend;
+    // Answers are held: each file's pass stops mid-file. Bodies are plain OTLP/JSON (large), so a worker holds
+    // the most its task credit allows (4 MiB) well before the end of its file: both threads are busy.
+    b.stall();
+    const s = await setup(
+      b.url,
+      { protocol: 'http/json', compression: 'none' },
+      {
+        batch_size: 100,
+        max_in_flight_batches: 2,
+        max_open_files: 2,
+        retry_initial_interval: '20ms',
+        retry_max_interval: '100ms',
+      },
+      { count: 6000, files: 2 },
+    );
+    try {
+      await until('requests held by the stalled backend', () => b.pending() >= 2, 30_000);
+      expect(s.counts.handed).toBeGreaterThan(0);
+      expect(s.counts.handed).toBeLessThan(s.expected.length);
+      // Both threads die as a crash would end them, while their passes are running.
+      const first = s.spawned.slice();
+      expect(first).toHaveLength(2);
+      await Promise.all(first.map((w) => w.terminate()));
+      b.resume();
+      await s.receiver.drained();
+      // Every record arrived, none twice: what was handed on before the deaths was delivered, and the passes
+      // that replaced the dead ones started where those batches ended.
+      expect(delivered(b)).toEqual(s.expected);
+      expect(s.spawned.length).toBeGreaterThan(2);
+      const failures = s.host.messages.filter((m) => m.message === 'cannot read file; will retry');
+      expect(failures.length).toBeGreaterThan(0);
+      for (const f of failures) expect(String(f.fields['error'])).toMatch(/worker thread exited/);
+      // Both passes were cut short: the deaths landed mid-task, not between tasks.
+      expect(new Set(failures.map((f) => f.fields['file'])).size).toBe(2);
       expect(s.host.letters).toEqual([]);
     } finally {
       await s.receiver.shutdown();
