@@ -270,7 +270,10 @@ export class LogpushFileReceiver implements Receiver {
         f.gzip === true &&
         (f.state === 'truncated' || f.state === 'complete' || f.inflate.cursor !== undefined);
       transition(f, 'reading');
-      const plan = this.#plan;
+      // A growing gzip file is read on the main thread, which keeps its inflate state between passes (a worker
+      // would decompress it from the start on every pass): its first pass may run in a worker, the later ones
+      // decompress only what was appended.
+      const plan = incremental ? undefined : this.#plan;
       const pass: Promise<void> = (
         plan === undefined ? this.#pass(f, flushTail, incremental) : this.#workerPass(f, flushTail, plan)
       )
