@@ -395,6 +395,12 @@ export class LogpushFileReceiver implements Receiver {
     try {
       end = await plan.pool.run<FilePassChunk, PassEnd>('file-pass', task, async (chunk) => {
         const bytes = chunk.wire?.byteLength ?? 0;
+        const { encodedBytesInFlight } = this.#ctx.metrics;
+        encodedBytesInFlight.inc(bytes, this.#ctx.labels);
+        const settled = (): void => {
+          this.#budget.release(bytes);
+          encodedBytesInFlight.dec(bytes, this.#ctx.labels);
+        };
         let ok = await this.#slots.acquire();
         if (ok && !(await this.#budget.acquire(bytes))) {
           this.#slots.release();
@@ -402,10 +408,10 @@ export class LogpushFileReceiver implements Receiver {
         }
         if (ok) {
           const unit = unitOfChunk(this.#ctx, plan, f, task, chunk);
-          unit.onSettled = () => this.#budget.release(bytes);
+          unit.onSettled = settled;
           ok = await this.#delivery.dispatch(f, generation, unit, chunk.end);
-          if (!ok) this.#budget.release(bytes);
-        }
+          if (!ok) settled();
+        } else encodedBytesInFlight.dec(bytes, this.#ctx.labels);
         if (!ok) {
           stopped = true;
           throw new Error('reading stopped');
