@@ -6,7 +6,7 @@
 // file from its start on every pass costs: compressed bytes (exact: the sum of the file sizes at each pass) and
 // time (passes without the inflate state from the same position, measured every `--sample-every` steps, then
 // fitted against the file size and summed over all steps), and the inflate time alone both ways, from the inflate
-// throughput of one gunzip of the whole file. Prints numbers; never fails on goals.
+// throughput of gunzipping the whole file (best of 3). Prints numbers; never fails on goals.
 //
 //   npm run bench:gzip-growth -w logpush-otel -- [--size-mb 100] [--step-mb 1] [--sample-every 10] [--level 6]
 //   (or: node --conditions=logpush-otel-source bench/gzip-growth-bench.ts with the same flags)
@@ -176,10 +176,18 @@ try {
   if (read !== records || !complete) {
     throw new Error(`read ${read} of ${records} records; last pass ${JSON.stringify(last)}`);
   }
-  // Inflate alone, measured once over the whole file: what each compressed MB costs to decompress here.
-  const inflateBegan = performance.now();
-  await pipeline(createReadStream(source), createGunzip(), new Writable({ write: (_c, _e, done) => done() }));
-  const inflateMsPerByte = (performance.now() - inflateBegan) / total;
+  // Inflate alone over the whole file, best of 3 (the machine may be shared): what a compressed MB costs here.
+  let inflateMs = Number.POSITIVE_INFINITY;
+  for (let i = 0; i < 3; i++) {
+    const began = performance.now();
+    await pipeline(
+      createReadStream(source, { highWaterMark: 1 << 18 }),
+      createGunzip({ chunkSize: 1 << 17 }),
+      new Writable({ write: (_c, _e, done) => done() }),
+    );
+    inflateMs = Math.min(inflateMs, performance.now() - began);
+  }
+  const inflateMsPerByte = inflateMs / total;
   const inflated = cursor?.inflated ?? 0;
   const line = fit(samples);
   const alternativeMs = sizes.reduce((s, size) => s + Math.max(0, line.a + line.b * size), 0);
@@ -213,7 +221,7 @@ try {
       `re-inflating estimate: ${samples.length} passes without the inflate state measured ` +
       `(${samples.map(([s, ms]) => `${fmt(s / MB, 0)} MB: ${fmt(ms / 1000, 2)} s`).join(', ')}), ` +
       `fitted as ${fmt(line.a, 0)} ms + ${fmt(line.b * MB, 1)} ms per MB of file, summed over the ${passes} passes\n` +
-      `inflate alone (the whole file gunzipped once: ${fmt((inflateMsPerByte * total) / 1000, 2)} s, ` +
+      `inflate alone (the whole file gunzipped, best of 3: ${fmt((inflateMsPerByte * total) / 1000, 2)} s, ` +
       `${fmt(1000 / (inflateMsPerByte * MB), 0)} compressed MB/s): ${fmt((inflateMsPerByte * inflated) / 1000, 1)} s ` +
       `with the inflate state, ${fmt((inflateMsPerByte * alternativeBytes) / 1000, 1)} s re-inflating\n` +
       `load average at the end: ${load()}\n`,
