@@ -14,6 +14,7 @@ import { startOtlpReceiver } from '@logpush-otel/testdata/otlp-receiver';
 import type { OtlpReceiver } from '@logpush-otel/testdata/otlp-receiver';
 import { afterEach, describe, expect, it } from 'vitest';
 import { CheckpointStore } from '../src/checkpoint/index.ts';
+import { checkpointSavedPastStart } from './helpers/checkpoint-files.ts';
 import { spawnCli } from './helpers/cli.ts';
 import type { Running } from './helpers/cli.ts';
 import { until } from './helpers/receiver-harness.ts';
@@ -136,8 +137,9 @@ storage:
       const telemetry = (await first.waitFor('started'))['telemetry'] as string;
       const inWorkers = first.stderr.some((l) => l.includes('in worker threads'));
       expect(inWorkers).toBe(workers > 1);
-      // Wait until requests are held by the backend and, with workers, the receiver holds more encoded bytes than
-      // those requests carry: batches encoded by the workers that wait for a slot.
+      // Wait until requests are held by the backend, a checkpoint past the answered records is on disk (saved on
+      // the receiver's next scan) and, with workers, the receiver holds more encoded bytes than those requests
+      // carry: batches encoded by the workers that wait for a slot.
       let encoded = 0;
       let batches = 0;
       let held = 0;
@@ -149,6 +151,7 @@ storage:
           batches = gauge(text, 'logpush_otel_batches_in_flight');
           held = b.requests.filter((r) => r.status === 0).reduce((n, r) => n + r.wireBytes, 0);
           if (b.pending() < 2) return false;
+          if (!(await checkpointSavedPastStart(join(state, 'checkpoints'), 'logpush_file'))) return false;
           return workers > 1 ? encoded > held : batches >= 2;
         },
         30_000,
