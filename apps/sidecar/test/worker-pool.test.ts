@@ -135,6 +135,7 @@ describe('WorkerPool', { timeout: 60_000 }, () => {
     const spawned: Worker[] = [];
     const pool = new WorkerPool(1, { onSpawn: (w) => spawned.push(w) });
     try {
+      expect(pool.broken).toBeUndefined();
       // Each death without a task ending in between counts; past twice the pool size the pool gives up.
       for (let i = 0; i < 3; i++) {
         const w = spawned[i];
@@ -146,6 +147,7 @@ describe('WorkerPool', { timeout: 60_000 }, () => {
       await expect(pool.run('convert-file', task(join(dir, 'none.log')), () => undefined)).rejects.toThrow(
         /keep failing/,
       );
+      expect(pool.broken?.message).toMatch(/keep failing/);
     } finally {
       await pool.close();
     }

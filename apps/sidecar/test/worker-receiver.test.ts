@@ -8,6 +8,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Worker } from 'node:worker_threads';
 import { gunzipSync } from 'node:zlib';
+import { createMapper } from '@logpush-otel/otlp';
+import type { Consumer } from '@logpush-otel/pipeline';
 import { createTestHost } from '@logpush-otel/pipeline/testing';
 import type { TestHost } from '@logpush-otel/pipeline/testing';
 import { writeLogpushDirectory } from '@logpush-otel/testdata/generator';
@@ -42,6 +44,7 @@ interface Setup {
   readonly counts: { handed: number; acknowledged: number; maxOutstanding: number };
   /** Every worker thread the pool started (the first two and any replacements). */
   readonly spawned: Worker[];
+  readonly pool: WorkerPool;
 }
 
 async function setup(
@@ -49,6 +52,10 @@ async function setup(
   exporterSettings: Record<string, unknown>,
   receiverSettings: Record<string, unknown>,
   data: { readonly count: number; readonly files: number } = { count: 1500, files: 3 },
+  /** Gets the records of passes run on the main thread (by default there must be none). */
+  mainThread: Consumer = {
+    consume: () => Promise.reject(new Error('records must arrive encoded, not as entries')),
+  },
 ): Promise<Setup> {
   const work = await mkdtemp(join(tmpdir(), 'logpush-otel-workers-'));
   cleanup.push(work);
@@ -98,13 +105,12 @@ async function setup(
     metrics: host.metrics,
     deadLetters: host.deadLetters,
   };
-  const receiver = logpushFileReceiverFactory.create(settings, receiverConfig.config, {
-    consume: () => Promise.reject(new Error('records must arrive encoded, not as entries')),
-  });
+  const receiver = logpushFileReceiverFactory.create(settings, receiverConfig.config, mainThread);
   const counts = { handed: 0, acknowledged: 0, maxOutstanding: 0 };
   const spawned: Worker[] = [];
+  const pool = new WorkerPool(2, { onSpawn: (w) => spawned.push(w) });
   receiver.useWorkers({
-    pool: new WorkerPool(2, { onSpawn: (w) => spawned.push(w) }),
+    pool,
     mapping: { body: 'original' },
     mapComponent: 'processors/cloudflare',
     encoding: exporter.encoding,
@@ -117,7 +123,7 @@ async function setup(
   });
   await exporter.start(host);
   await receiver.start(host);
-  return { expected: [...lines.keys()].sort(), lines, host, exporter, receiver, counts, spawned };
+  return { expected: [...lines.keys()].sort(), lines, host, exporter, receiver, counts, spawned, pool };
 }
 
 function delivered(b: OtlpReceiver): string[] {
@@ -165,6 +171,66 @@ describe('logpush_file in worker threads → otlp exporter with encoded bodies',
       for (const f of failures) expect(String(f.fields['error'])).toMatch(/worker thread exited/);
       // Both passes were cut short: the deaths landed mid-task, not between tasks.
       expect(new Set(failures.map((f) => f.fields['file'])).size).toBe(2);
+      expect(s.host.letters).toEqual([]);
+    } finally {
+      await s.receiver.shutdown();
+      await s.exporter.shutdown();
+    }
+  });
+
+  it('reads on the main thread once the pool gives up on threads that keep dying, each record once', async () => {
+    backend = await startOtlpReceiver();
+    const b = backend;
+    b.stall();
+    // Passes on the main thread map the records as the workers would, and the exporter encodes them.
+    const map = createMapper({ body: 'original' });
+    const to: { exporter?: OtlpExporter } = {};
+    let onMainThread = 0;
+    const s = await setup(
+      b.url,
+      { protocol: 'http/json', compression: 'none' },
+      {
+        batch_size: 100,
+        max_in_flight_batches: 2,
+        max_open_files: 2,
+        retry_initial_interval: '20ms',
+        retry_max_interval: '100ms',
+      },
+      { count: 6000, files: 2 },
+      {
+        async consume(batch) {
+          if (to.exporter === undefined) throw new Error('no exporter yet');
+          onMainThread += batch.entries.length;
+          await to.exporter.consume({ entries: batch.entries.map((e) => map(e)) });
+        },
+      },
+    );
+    to.exporter = s.exporter;
+    try {
+      await until('requests held by the stalled backend', () => b.pending() >= 2, 30_000);
+      // Every thread the pool starts dies at once, until the pool stops replacing them.
+      const ended = new Set<Worker>();
+      await until(
+        'the pool giving up',
+        async () => {
+          for (const w of s.spawned.filter((x) => !ended.has(x))) {
+            ended.add(w);
+            await w.terminate();
+          }
+          return s.pool.broken !== undefined;
+        },
+        30_000,
+      );
+      b.resume();
+      await s.receiver.drained();
+      expect(delivered(b)).toEqual(s.expected);
+      expect(onMainThread).toBeGreaterThan(0);
+      expect(s.counts.handed + onMainThread).toBe(s.expected.length);
+      expect(
+        s.host.messages.filter((m) =>
+          m.message.startsWith('worker threads keep failing; reading on the main'),
+        ),
+      ).toHaveLength(1);
       expect(s.host.letters).toEqual([]);
     } finally {
       await s.receiver.shutdown();

@@ -106,6 +106,11 @@ export class WorkerPool {
     });
   }
 
+  /** Set once workers kept dying and the pool stopped replacing them: every later task rejects with it. */
+  get broken(): Error | undefined {
+    return this.#broken;
+  }
+
   /** Stops every worker; tasks queued or running reject. */
   async close(): Promise<void> {
     if (this.#closed) return;

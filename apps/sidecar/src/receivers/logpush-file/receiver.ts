@@ -45,6 +45,8 @@ export class LogpushFileReceiver implements Receiver {
   readonly #budget: ByteBudget;
   /** Set when files are read in worker threads. */
   #plan: WorkerPlan | undefined;
+  /** The pool gave up on its threads: reading went back to the main thread (said once). */
+  #fellBack = false;
   readonly #discovery: Discovery;
   readonly #delivery: Delivery;
   readonly #drain = new DrainWaiters();
@@ -91,6 +93,20 @@ export class LogpushFileReceiver implements Receiver {
    */
   useWorkers(plan: WorkerPlan): void {
     this.#plan = plan;
+  }
+
+  /** The worker plan, unless its pool gave up on threads that kept dying: then files are read on the main thread. */
+  #workers(): WorkerPlan | undefined {
+    const broken = this.#plan?.pool.broken;
+    if (broken === undefined) return this.#plan;
+    if (!this.#fellBack) {
+      this.#fellBack = true;
+      this.#ctx.settings.logger.warn('worker threads keep failing; reading on the main thread from now on', {
+        component: this.#ctx.component,
+        error: broken.message,
+      });
+    }
+    return undefined;
   }
 
   async start(_host: Host): Promise<void> {
@@ -273,7 +289,7 @@ export class LogpushFileReceiver implements Receiver {
       // A growing gzip file is read on the main thread, which keeps its inflate state between passes (a worker
       // would decompress it from the start on every pass): its first pass may run in a worker, the later ones
       // decompress only what was appended.
-      const plan = incremental ? undefined : this.#plan;
+      const plan = incremental ? undefined : this.#workers();
       const pass: Promise<void> = (
         plan === undefined ? this.#pass(f, flushTail, incremental) : this.#workerPass(f, flushTail, plan)
       )
