@@ -1,6 +1,8 @@
 // Delivery through the real parts: logpush_file receiver → mapping → otlp exporter → loopback OTLP receiver that
 // is down (503) for a while. Reading must pause (bounded records in flight), and once the backend is back every
-// record must arrive exactly once, with its exact time.
+// record must arrive exactly once, with its exact time. On the main thread (workers: 1: records mapped, then
+// encoded by the exporter) and in 2 worker threads (records mapped and encoded in the workers, the exporter
+// sending the bodies they built).
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -15,6 +17,9 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { FileDeadLetterStore } from '../src/dead-letter.ts';
 import { OtlpExporter, otlpExporterFactory } from '../src/exporters/index.ts';
 import { logpushFileReceiverFactory } from '../src/receivers/logpush-file/index.ts';
+import type { EncodedBatch } from '../src/workers/encoded.ts';
+import { WorkerPool } from '../src/workers/pool.ts';
+import { until } from './helpers/receiver-harness.ts';
 
 const cleanup: string[] = [];
 let backend: OtlpReceiver | undefined;
@@ -40,7 +45,7 @@ async function expectedRecords(paths: readonly string[]): Promise<string[]> {
   return out.sort();
 }
 
-describe('delivery during a backend outage', () => {
+describe.each([1, 2])('delivery during a backend outage (workers: %i)', (workers) => {
   it('pauses reading while the backend answers 503 and delivers every record exactly once when it is back', async () => {
     const work = await mkdtemp(join(tmpdir(), 'logpush-otel-outage-'));
     cleanup.push(work);
@@ -101,10 +106,27 @@ describe('delivery during a backend outage', () => {
     const deadLetters = new FileDeadLetterStore(join(work, 'dead-letters'));
     const settings = { id: 'logpush_file', logger: host.logger, metrics: host.metrics, deadLetters };
     const fileReceiver = logpushFileReceiverFactory.create(settings, receiverConfig.config, mapping);
+    if (workers > 1) {
+      fileReceiver.useWorkers({
+        pool: new WorkerPool(workers),
+        mapping: {},
+        mapComponent: 'processors/cloudflare',
+        encoding: exporter.encoding,
+        async deliver(batch: EncodedBatch) {
+          read += batch.records;
+          maxOutstanding = Math.max(maxOutstanding, read - acknowledged);
+          await exporter.consumeEncoded(batch);
+          acknowledged += batch.records;
+        },
+      });
+    }
     await exporter.start(host);
     await fileReceiver.start({ logger: host.logger, metrics: host.metrics, deadLetters });
     try {
-      await new Promise((r) => setTimeout(r, 1500));
+      const b = backend;
+      await until('retries during the outage', () => b.requests.length > 4, 30_000);
+      // Time to read on, had reading not paused.
+      await new Promise((r) => setTimeout(r, 300));
       // The outage: nothing acknowledged, and the reader stopped after a bounded number of records.
       expect(acknowledged).toBe(0);
       expect(backend.requests.length).toBeGreaterThan(4);
@@ -124,5 +146,5 @@ describe('delivery during a backend outage', () => {
       await fileReceiver.shutdown();
       await exporter.shutdown();
     }
-  });
+  }, 60_000);
 });

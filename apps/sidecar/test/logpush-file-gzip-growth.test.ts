@@ -4,10 +4,12 @@ import { appendFile, mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { constants, createGzip, gzipSync } from 'node:zlib';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { readFilePass } from '../src/receivers/logpush-file/file-pass.ts';
 import type { GzipResume, PassEnd, PassOptions } from '../src/receivers/logpush-file/file-pass.ts';
-import type { GzipCursor } from '../src/receivers/logpush-file/gzip-cursor.ts';
+import { GzipCursor } from '../src/receivers/logpush-file/gzip-cursor.ts';
+import { WorkerPool } from '../src/workers/pool.ts';
+import { harnessMode, startReceiver, until } from './helpers/receiver-harness.ts';
 
 const options: PassOptions = {
   format: 'auto',
@@ -59,6 +61,31 @@ beforeAll(async () => {
 afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
+
+/** A gzip stream written to `path` in steps: `step(text)` appends text and flushes it to the file. */
+async function gzipWriter(
+  path: string,
+): Promise<{ step(text: string): Promise<void>; end(): Promise<void> }> {
+  await writeFile(path, '');
+  const gzip = createGzip();
+  // Appends run one after the other: concurrent appendFile calls may land out of order and corrupt the file.
+  let written: Promise<void> = Promise.resolve();
+  gzip.on('data', (chunk: Buffer) => {
+    written = written.then(() => appendFile(path, chunk));
+  });
+  return {
+    async step(text) {
+      gzip.write(text);
+      await new Promise<void>((r) => gzip.flush(constants.Z_SYNC_FLUSH, () => r()));
+      await written;
+    },
+    async end() {
+      gzip.end();
+      await new Promise<void>((r) => gzip.on('end', () => r()));
+      await written;
+    },
+  };
+}
 
 describe('a growing gzip file', () => {
   it('one gzip stream written in 25 steps: every record once, and inflate work about the file size', async () => {
@@ -175,4 +202,61 @@ describe('a growing gzip file', () => {
       expect(resume.cursor).toBeUndefined(); // not continued after corruption
     }
   });
+});
+
+// The same through the receiver, on the main thread and with a pool of worker threads: a worker cannot keep an
+// inflate state between passes, so only a file's first pass runs in one; the later passes continue on the main
+// thread where the state is kept.
+describe.each([1, 2])('a growing gzip file read by the receiver (workers: %i)', (workers) => {
+  it(
+    'delivers every record once and inflates each compressed byte about once',
+    { timeout: 60_000 },
+    async () => {
+      harnessMode.workers = workers;
+      const cursors = vi.spyOn(GzipCursor.prototype, 'read');
+      const runs = vi.spyOn(WorkerPool.prototype, 'run');
+      const input = await mkdtemp(join(dir, `receiver-${workers}-`));
+      const path = join(input, 'growing.log.gz');
+      const writer = await gzipWriter(path);
+      const h = await startReceiver(input, input, { include: ['*.gz'], batch_size: 100 });
+      try {
+        const steps = 12;
+        const perStep = 250;
+        for (let s = 0; s < steps; s++) {
+          let chunk = '';
+          for (let i = s * perStep + 1; i <= (s + 1) * perStep; i++) chunk += `${line(i)}\n`;
+          await writer.step(chunk);
+          // Each step is read before the next is written: one pass per step.
+          await until(
+            `step ${s + 1} delivered`,
+            () => h.consumer.delivered.length >= (s + 1) * perStep,
+            30_000,
+          );
+        }
+        await writer.end();
+        await h.receiver.drained();
+        const total = steps * perStep;
+        const rays = h.consumer.rayIds();
+        expect(rays).toHaveLength(total);
+        expect([...rays].sort()).toEqual(
+          Array.from({ length: total }, (_, i) => (i + 1).toString(16).padStart(16, '0')).sort(),
+        );
+        const size = (await stat(path)).size;
+        // One inflate state carried from pass to pass, through at most the file once.
+        const used = new Set(cursors.mock.contexts as GzipCursor[]);
+        expect(used.size).toBe(1);
+        const inflated = [...used].reduce((n, c) => n + c.inflated, 0);
+        expect(inflated).toBeLessThanOrEqual(size + 64);
+        expect(cursors.mock.calls.length).toBeGreaterThanOrEqual(steps - 1);
+        // In workers: only the first pass (which found a gzip file), before any inflate state existed.
+        const passes = runs.mock.calls.filter((c) => c[0] === 'file-pass');
+        expect(passes.length).toBe(workers > 1 ? 1 : 0);
+      } finally {
+        cursors.mockRestore();
+        runs.mockRestore();
+        harnessMode.workers = 1;
+        await h.stop();
+      }
+    },
+  );
 });

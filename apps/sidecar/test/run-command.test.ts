@@ -180,42 +180,56 @@ describe('logpush-otel run', () => {
     expect((await rayIdsIn(join(dir, 'out', 'logs.jsonl'))).length).toBe(all.length);
   });
 
-  it('on SIGTERM waits for the batches the backend has not answered yet, then exits 0 without losing or repeating records', async () => {
-    const receiver = await startOtlpReceiver();
-    try {
-      await writeLogpushDirectory(join(dir, 'in'), {
-        dataset: 'http_requests',
-        count: 2000,
-        seed: 5,
-        files: 2,
-      });
-      await writeFile(
-        join(dir, 'config.yaml'),
-        fileConfig().replace('  file:\n    path: out/logs.jsonl', '  otlp: {}').replace('[file]', '[otlp]'),
-      );
-      const env = { OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url };
-      receiver.stall(); // the backend reads requests but answers none yet
-      const first = spawnCli(['run', '--config', join(dir, 'config.yaml')], env);
-      await first.waitFor('started');
-      while (receiver.pending() === 0) await new Promise((resolve) => setTimeout(resolve, 20));
-      first.kill('SIGTERM');
-      await first.waitFor('stopping: draining in-flight batches and saving checkpoints');
-      await new Promise((resolve) => setTimeout(resolve, 300));
-      expect(receiver.acceptedCount()).toBe(0); // nothing answered, so nothing may be checkpointed yet
-      receiver.resume();
-      expect(await first.exit).toBe(0);
-      const delivered = receiver.acceptedCount();
-      expect(delivered).toBeGreaterThan(0);
+  // With workers: 1 (batch processor, main thread) and with 2 worker threads (cloudflare → otlp: bodies encoded
+  // in the workers wait for the backend while the sidecar drains).
+  it.each([1, 2])(
+    'on SIGTERM waits for the batches the backend has not answered yet, then exits 0 without losing or repeating records (workers: %i)',
+    async (workers) => {
+      const receiver = await startOtlpReceiver();
+      try {
+        await writeLogpushDirectory(join(dir, 'in'), {
+          dataset: 'http_requests',
+          count: 2000,
+          seed: 5,
+          files: 2,
+        });
+        const otlp = fileConfig()
+          .replace('  file:\n    path: out/logs.jsonl', '  otlp: {}')
+          .replace('[file]', '[otlp]');
+        await writeFile(
+          join(dir, 'config.yaml'),
+          workers === 1
+            ? otlp.replace('poll_interval: 100ms', 'poll_interval: 100ms\n    workers: 1')
+            : otlp
+                .replace('poll_interval: 100ms', `poll_interval: 100ms\n    workers: ${workers}`)
+                .replace('  batch:\n    send_batch_size: 100\n    timeout: 50ms', '  cloudflare: {}')
+                .replace('processors: [batch]', 'processors: [cloudflare]'),
+        );
+        const env = { OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url };
+        receiver.stall(); // the backend reads requests but answers none yet
+        const first = spawnCli(['run', '--config', join(dir, 'config.yaml')], env);
+        await first.waitFor('started');
+        while (receiver.pending() === 0) await new Promise((resolve) => setTimeout(resolve, 20));
+        first.kill('SIGTERM');
+        await first.waitFor('stopping: draining in-flight batches and saving checkpoints');
+        await new Promise((resolve) => setTimeout(resolve, 300));
+        expect(receiver.acceptedCount()).toBe(0); // nothing answered, so nothing may be checkpointed yet
+        receiver.resume();
+        expect(await first.exit).toBe(0);
+        const delivered = receiver.acceptedCount();
+        expect(delivered).toBeGreaterThan(0);
 
-      const second = spawnCli(['run', '--once', '--config', join(dir, 'config.yaml')], env);
-      expect(await second.exit).toBe(0);
-      const ids = receiver.records().map((r) => r.attributes['cloudflare.ray_id']);
-      expect(new Set(ids).size).toBe(2000);
-      expect(ids).toHaveLength(2000); // what the first run delivered was checkpointed: nothing sent twice
-    } finally {
-      await receiver.close();
-    }
-  });
+        const second = spawnCli(['run', '--once', '--config', join(dir, 'config.yaml')], env);
+        expect(await second.exit).toBe(0);
+        const ids = receiver.records().map((r) => r.attributes['cloudflare.ray_id']);
+        expect(new Set(ids).size).toBe(2000);
+        expect(ids).toHaveLength(2000); // what the first run delivered was checkpointed: nothing sent twice
+        expect(first.stderr.some((l) => l.includes('in worker threads'))).toBe(workers > 1);
+      } finally {
+        await receiver.close();
+      }
+    },
+  );
 
   it('--once exits 3 when some lines went to the dead-letter directory, after delivering their neighbours', async () => {
     await mkdir(join(dir, 'in'), { recursive: true });

@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { Worker } from 'node:worker_threads';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { ConvertChunk, ConvertCounts, ConvertFileTask } from '../src/commands/convert-input.ts';
 import { parseWorkersSetting, workerCount } from '../src/workers/count.ts';
@@ -64,6 +65,92 @@ describe('WorkerPool', { timeout: 60_000 }, () => {
       await pool.close();
     }
     await expect(pool.run('convert-file', task(file), () => undefined)).rejects.toThrow('closed');
+  });
+
+  it('replaces a worker that dies mid-task: the task rejects, the chunks before the death stand, the pool works on', async () => {
+    const lines = 3000;
+    const file = join(dir, 'many.log');
+    writeFileSync(
+      file,
+      Array.from({ length: lines }, (_, i) => LINE.replace('8f1c2d3e4a5b6c7d', `ray-${i}`)).join(''),
+    );
+    const spawned: Worker[] = [];
+    const pool = new WorkerPool(1, { onSpawn: (w) => spawned.push(w) });
+    try {
+      expect(spawned).toHaveLength(1);
+      const handled: ConvertChunk[] = [];
+      let started: () => void = () => undefined;
+      const first = new Promise<void>((resolve) => (started = resolve));
+      let open: () => void = () => undefined;
+      const gate = new Promise<void>((resolve) => (open = resolve));
+      const running = pool.run<ConvertChunk, ConvertCounts>('convert-file', task(file), async (c) => {
+        handled.push(c);
+        started();
+        await gate; // the worker stops producing once its credit is used up, mid-file
+      });
+      const outcome = running.then(
+        () => 'resolved',
+        (e: unknown) => (e instanceof Error ? e.message : String(e)),
+      );
+      await first;
+      // A crash of the thread, as the operating system or an abort would end it.
+      await spawned[0]?.terminate();
+      open();
+      expect(await outcome).toMatch(/worker thread exited/);
+      // What was handed over before the death is a prefix of the file, in order, each batch whole.
+      // (each record names its RayID in an attribute and in its summary body: count each once)
+      const rays = [
+        ...new Set(
+          handled.flatMap((c) =>
+            c.kind === 'output'
+              ? [
+                  ...Buffer.from(c.bytes)
+                    .toString('utf8')
+                    .matchAll(/ray-(\d+)/g),
+                ]
+              : [],
+          ),
+        ),
+      ];
+      const ids = [...new Set(rays.map((m) => Number(m[1])))];
+      expect(ids.length).toBeGreaterThan(0);
+      expect(ids.length).toBeLessThan(lines);
+      expect(ids).toEqual(ids.map((_, i) => i));
+      // A replacement was started, and the same file converts in full on it.
+      expect(spawned).toHaveLength(2);
+      const counts = await pool.run<ConvertChunk, ConvertCounts>('convert-file', task(file), () => undefined);
+      expect(counts.converted).toBe(lines);
+      // A worker that dies while idle is replaced as well.
+      await spawned[1]?.terminate();
+      await expect(pool.run('convert-file', task(file), () => undefined)).resolves.toMatchObject({
+        converted: lines,
+      });
+      expect(spawned).toHaveLength(3);
+    } finally {
+      await pool.close();
+    }
+  });
+
+  it('stops replacing workers that keep dying, and rejects tasks with the reason instead of hanging', async () => {
+    const spawned: Worker[] = [];
+    const pool = new WorkerPool(1, { onSpawn: (w) => spawned.push(w) });
+    try {
+      expect(pool.broken).toBeUndefined();
+      // Each death without a task ending in between counts; past twice the pool size the pool gives up.
+      for (let i = 0; i < 3; i++) {
+        const w = spawned[i];
+        if (w === undefined) throw new Error(`worker ${i} was not replaced`);
+        const exited = new Promise((resolve) => w.once('exit', resolve));
+        await w.terminate();
+        await exited;
+      }
+      await expect(pool.run('convert-file', task(join(dir, 'none.log')), () => undefined)).rejects.toThrow(
+        /keep failing/,
+      );
+      expect(pool.broken?.message).toMatch(/keep failing/);
+    } finally {
+      await pool.close();
+    }
   });
 
   it('reads the workers setting', () => {

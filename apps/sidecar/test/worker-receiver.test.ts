@@ -1,11 +1,15 @@
 // The logpush_file receiver reading in worker threads, through the real parts: worker pool (read, parse, map,
 // encode, gzip) → otlp exporter taking encoded bodies → loopback OTLP receiver. Covers what the main thread
-// must still get right without records: an outage (bounded reading, exactly-once delivery after it), a body over
-// max_request_size (split from records read again), and a partial success (dead letters with the original lines).
+// must still get right without records: a body over max_request_size (split from records read again), a
+// partial success (dead letters with the original lines), a refusal and worker threads that die mid-file. The
+// 503 outage runs with and without workers in delivery-outage.test.ts.
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { Worker } from 'node:worker_threads';
 import { gunzipSync } from 'node:zlib';
+import { createMapper } from '@logpush-otel/otlp';
+import type { Consumer } from '@logpush-otel/pipeline';
 import { createTestHost } from '@logpush-otel/pipeline/testing';
 import type { TestHost } from '@logpush-otel/pipeline/testing';
 import { writeLogpushDirectory } from '@logpush-otel/testdata/generator';
@@ -38,21 +42,29 @@ interface Setup {
   readonly receiver: LogpushFileReceiver;
   /** Records handed to the exporter and acknowledged by it so far, and the most outstanding at once. */
   readonly counts: { handed: number; acknowledged: number; maxOutstanding: number };
+  /** Every worker thread the pool started (the first two and any replacements). */
+  readonly spawned: Worker[];
+  readonly pool: WorkerPool;
 }
 
 async function setup(
   url: string,
   exporterSettings: Record<string, unknown>,
   receiverSettings: Record<string, unknown>,
+  data: { readonly count: number; readonly files: number } = { count: 1500, files: 3 },
+  /** Gets the records of passes run on the main thread (by default there must be none). */
+  mainThread: Consumer = {
+    consume: () => Promise.reject(new Error('records must arrive encoded, not as entries')),
+  },
 ): Promise<Setup> {
   const work = await mkdtemp(join(tmpdir(), 'logpush-otel-workers-'));
   cleanup.push(work);
   const input = join(work, 'logpush');
   const paths = await writeLogpushDirectory(input, {
     dataset: 'http_requests',
-    count: 1500,
+    count: data.count,
     seed: 5,
-    files: 3,
+    files: data.files,
     gzip: true,
     timestampFormat: 'unixnano',
   });
@@ -93,12 +105,12 @@ async function setup(
     metrics: host.metrics,
     deadLetters: host.deadLetters,
   };
-  const receiver = logpushFileReceiverFactory.create(settings, receiverConfig.config, {
-    consume: () => Promise.reject(new Error('records must arrive encoded, not as entries')),
-  });
+  const receiver = logpushFileReceiverFactory.create(settings, receiverConfig.config, mainThread);
   const counts = { handed: 0, acknowledged: 0, maxOutstanding: 0 };
+  const spawned: Worker[] = [];
+  const pool = new WorkerPool(2, { onSpawn: (w) => spawned.push(w) });
   receiver.useWorkers({
-    pool: new WorkerPool(2),
+    pool,
     mapping: { body: 'original' },
     mapComponent: 'processors/cloudflare',
     encoding: exporter.encoding,
@@ -111,7 +123,7 @@ async function setup(
   });
   await exporter.start(host);
   await receiver.start(host);
-  return { expected: [...lines.keys()].sort(), lines, host, exporter, receiver, counts };
+  return { expected: [...lines.keys()].sort(), lines, host, exporter, receiver, counts, spawned, pool };
 }
 
 function delivered(b: OtlpReceiver): string[] {
@@ -122,22 +134,103 @@ function delivered(b: OtlpReceiver): string[] {
 }
 
 describe('logpush_file in worker threads → otlp exporter with encoded bodies', { timeout: 60_000 }, () => {
-  it('pauses reading during a 503 outage, then delivers every record exactly once', async () => {
+  it('replaces worker threads that die mid-file and reads on from where the delivered batches end, each record once', async () => {
     backend = await startOtlpReceiver();
-    let outage = true;
-    backend.respondWith(() => (outage ? { status: 503 } : undefined));
-    const s = await setup(backend.url, {}, { batch_size: 100, max_in_flight_batches: 2 });
+    const b = backend;
+    // Answers are held: each file's pass stops mid-file. Bodies are plain OTLP/JSON (large), so a worker holds
+    // the most its task credit allows (4 MiB) well before the end of its file: both threads are busy.
+    b.stall();
+    const s = await setup(
+      b.url,
+      { protocol: 'http/json', compression: 'none' },
+      {
+        batch_size: 100,
+        max_in_flight_batches: 2,
+        max_open_files: 2,
+        retry_initial_interval: '20ms',
+        retry_max_interval: '100ms',
+      },
+      { count: 6000, files: 2 },
+    );
     try {
-      const b = backend;
-      await until('retries during the outage', () => b.requests.length > 4, 30_000);
-      await new Promise((r) => setTimeout(r, 300));
-      expect(s.counts.acknowledged).toBe(0);
+      await until('requests held by the stalled backend', () => b.pending() >= 2, 30_000);
       expect(s.counts.handed).toBeGreaterThan(0);
-      expect(s.counts.handed).toBeLessThanOrEqual(200);
-      outage = false;
+      expect(s.counts.handed).toBeLessThan(s.expected.length);
+      // Both threads die as a crash would end them, while their passes are running.
+      const first = s.spawned.slice();
+      expect(first).toHaveLength(2);
+      await Promise.all(first.map((w) => w.terminate()));
+      b.resume();
       await s.receiver.drained();
-      expect(delivered(backend)).toEqual(s.expected);
-      expect(s.counts.maxOutstanding).toBeLessThanOrEqual(200);
+      // Every record arrived, none twice: what was handed on before the deaths was delivered, and the passes
+      // that replaced the dead ones started where those batches ended.
+      expect(delivered(b)).toEqual(s.expected);
+      expect(s.spawned.length).toBeGreaterThan(2);
+      const failures = s.host.messages.filter((m) => m.message === 'cannot read file; will retry');
+      expect(failures.length).toBeGreaterThan(0);
+      for (const f of failures) expect(String(f.fields['error'])).toMatch(/worker thread exited/);
+      // Both passes were cut short: the deaths landed mid-task, not between tasks.
+      expect(new Set(failures.map((f) => f.fields['file'])).size).toBe(2);
+      expect(s.host.letters).toEqual([]);
+    } finally {
+      await s.receiver.shutdown();
+      await s.exporter.shutdown();
+    }
+  });
+
+  it('reads on the main thread once the pool gives up on threads that keep dying, each record once', async () => {
+    backend = await startOtlpReceiver();
+    const b = backend;
+    b.stall();
+    // Passes on the main thread map the records as the workers would, and the exporter encodes them.
+    const map = createMapper({ body: 'original' });
+    const to: { exporter?: OtlpExporter } = {};
+    let onMainThread = 0;
+    const s = await setup(
+      b.url,
+      { protocol: 'http/json', compression: 'none' },
+      {
+        batch_size: 100,
+        max_in_flight_batches: 2,
+        max_open_files: 2,
+        retry_initial_interval: '20ms',
+        retry_max_interval: '100ms',
+      },
+      { count: 6000, files: 2 },
+      {
+        async consume(batch) {
+          if (to.exporter === undefined) throw new Error('no exporter yet');
+          onMainThread += batch.entries.length;
+          await to.exporter.consume({ entries: batch.entries.map((e) => map(e)) });
+        },
+      },
+    );
+    to.exporter = s.exporter;
+    try {
+      await until('requests held by the stalled backend', () => b.pending() >= 2, 30_000);
+      // Every thread the pool starts dies at once, until the pool stops replacing them.
+      const ended = new Set<Worker>();
+      await until(
+        'the pool giving up',
+        async () => {
+          for (const w of s.spawned.filter((x) => !ended.has(x))) {
+            ended.add(w);
+            await w.terminate();
+          }
+          return s.pool.broken !== undefined;
+        },
+        30_000,
+      );
+      b.resume();
+      await s.receiver.drained();
+      expect(delivered(b)).toEqual(s.expected);
+      expect(onMainThread).toBeGreaterThan(0);
+      expect(s.counts.handed + onMainThread).toBe(s.expected.length);
+      expect(
+        s.host.messages.filter((m) =>
+          m.message.startsWith('worker threads keep failing; reading on the main'),
+        ),
+      ).toHaveLength(1);
       expect(s.host.letters).toEqual([]);
     } finally {
       await s.receiver.shutdown();

@@ -37,6 +37,8 @@ export const RECEIVER_METRICS = {
   retries: 'logpush_otel_receiver_retries_total',
   openFiles: 'logpush_otel_receiver_open_files',
   checkpointAge: 'logpush_otel_receiver_checkpoint_age_seconds',
+  /** Gauge: bytes of request bodies encoded in worker threads and not yet acknowledged (waiting or exporting). */
+  encodedBytesInFlight: 'logpush_otel_receiver_encoded_bytes_in_flight',
   invalidUtf8Lines: 'logpush_otel_receiver_invalid_utf8_lines_total',
 } as const;
 

@@ -50,9 +50,19 @@ function entryUrl(): URL {
  */
 const WORKER_YOUNG_GENERATION_MB = 48;
 
+/** Options of a {@link WorkerPool}. */
+export interface WorkerPoolOptions {
+  /**
+   * Called with every worker thread the pool starts, its first ones and the replacements of those that died
+   * (diagnostics; tests use the handle to end a worker mid-task, as a crash would).
+   */
+  readonly onSpawn?: (worker: Worker) => void;
+}
+
 /** `size` worker threads. Close it with {@link WorkerPool.close} (workers keep the process alive). */
 export class WorkerPool {
   readonly size: number;
+  readonly #onSpawn: ((worker: Worker) => void) | undefined;
   readonly #slots: Slot[] = [];
   readonly #queue: Task[] = [];
   #nextId = 1;
@@ -61,8 +71,9 @@ export class WorkerPool {
   #deaths = 0;
   #broken: Error | undefined;
 
-  constructor(size: number) {
+  constructor(size: number, options: WorkerPoolOptions = {}) {
     this.size = size;
+    this.#onSpawn = options.onSpawn;
     for (let i = 0; i < size; i++) this.#slots.push(this.#spawn());
   }
 
@@ -95,6 +106,11 @@ export class WorkerPool {
     });
   }
 
+  /** Set once workers kept dying and the pool stopped replacing them: every later task rejects with it. */
+  get broken(): Error | undefined {
+    return this.#broken;
+  }
+
   /** Stops every worker; tasks queued or running reject. */
   async close(): Promise<void> {
     if (this.#closed) return;
@@ -116,6 +132,7 @@ export class WorkerPool {
     worker.on('exit', (code) => this.#onDeath(slot, new Error(`a worker thread exited with code ${code}`)));
     // Idle workers must not keep the process alive; a busy one is referenced while it runs a task.
     worker.unref();
+    this.#onSpawn?.(worker);
     return slot;
   }
 

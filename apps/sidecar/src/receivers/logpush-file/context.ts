@@ -30,6 +30,7 @@ export interface ReceiverMetrics extends ReadMetrics {
   readonly filesDone: Counter;
   readonly openFiles: Gauge;
   readonly checkpointAge: Gauge;
+  readonly encodedBytesInFlight: Gauge;
 }
 
 /** Shared by the parts of one receiver. */
@@ -61,6 +62,11 @@ export function receiverMetrics(settings: CreateSettings): ReceiverMetrics {
     checkpointAge: m.gauge(
       RECEIVER_METRICS.checkpointAge,
       'Seconds since the checkpoints were last saved while records await acknowledgement (0 when caught up).',
+      l,
+    ),
+    encodedBytesInFlight: m.gauge(
+      RECEIVER_METRICS.encodedBytesInFlight,
+      'Bytes of request bodies encoded in worker threads and not yet acknowledged (waiting to be handed on or being exported).',
       l,
     ),
   };

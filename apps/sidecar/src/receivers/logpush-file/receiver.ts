@@ -45,6 +45,8 @@ export class LogpushFileReceiver implements Receiver {
   readonly #budget: ByteBudget;
   /** Set when files are read in worker threads. */
   #plan: WorkerPlan | undefined;
+  /** The pool gave up on its threads: reading went back to the main thread (said once). */
+  #fellBack = false;
   readonly #discovery: Discovery;
   readonly #delivery: Delivery;
   readonly #drain = new DrainWaiters();
@@ -91,6 +93,20 @@ export class LogpushFileReceiver implements Receiver {
    */
   useWorkers(plan: WorkerPlan): void {
     this.#plan = plan;
+  }
+
+  /** The worker plan, unless its pool gave up on threads that kept dying: then files are read on the main thread. */
+  #workers(): WorkerPlan | undefined {
+    const broken = this.#plan?.pool.broken;
+    if (broken === undefined) return this.#plan;
+    if (!this.#fellBack) {
+      this.#fellBack = true;
+      this.#ctx.settings.logger.warn('worker threads keep failing; reading on the main thread from now on', {
+        component: this.#ctx.component,
+        error: broken.message,
+      });
+    }
+    return undefined;
   }
 
   async start(_host: Host): Promise<void> {
@@ -270,7 +286,10 @@ export class LogpushFileReceiver implements Receiver {
         f.gzip === true &&
         (f.state === 'truncated' || f.state === 'complete' || f.inflate.cursor !== undefined);
       transition(f, 'reading');
-      const plan = this.#plan;
+      // A growing gzip file is read on the main thread, which keeps its inflate state between passes (a worker
+      // would decompress it from the start on every pass): its first pass may run in a worker, the later ones
+      // decompress only what was appended.
+      const plan = incremental ? undefined : this.#workers();
       const pass: Promise<void> = (
         plan === undefined ? this.#pass(f, flushTail, incremental) : this.#workerPass(f, flushTail, plan)
       )
@@ -392,6 +411,12 @@ export class LogpushFileReceiver implements Receiver {
     try {
       end = await plan.pool.run<FilePassChunk, PassEnd>('file-pass', task, async (chunk) => {
         const bytes = chunk.wire?.byteLength ?? 0;
+        const { encodedBytesInFlight } = this.#ctx.metrics;
+        encodedBytesInFlight.inc(bytes, this.#ctx.labels);
+        const settled = (): void => {
+          this.#budget.release(bytes);
+          encodedBytesInFlight.dec(bytes, this.#ctx.labels);
+        };
         let ok = await this.#slots.acquire();
         if (ok && !(await this.#budget.acquire(bytes))) {
           this.#slots.release();
@@ -399,10 +424,10 @@ export class LogpushFileReceiver implements Receiver {
         }
         if (ok) {
           const unit = unitOfChunk(this.#ctx, plan, f, task, chunk);
-          unit.onSettled = () => this.#budget.release(bytes);
+          unit.onSettled = settled;
           ok = await this.#delivery.dispatch(f, generation, unit, chunk.end);
-          if (!ok) this.#budget.release(bytes);
-        }
+          if (!ok) settled();
+        } else encodedBytesInFlight.dec(bytes, this.#ctx.labels);
         if (!ok) {
           stopped = true;
           throw new Error('reading stopped');
