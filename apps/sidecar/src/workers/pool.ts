@@ -37,22 +37,37 @@ interface Slot {
   task: Task | undefined;
 }
 
-/** Where the worker entry is: next to this module, as TypeScript (sources) or JavaScript (dist). */
-function entryUrl(): URL {
-  const ts = import.meta.url.endsWith('.ts');
-  return new URL(ts ? './entry.ts' : './entry.js', import.meta.url);
-}
+/**
+ * What a worker thread runs: the plain-JavaScript entry bin/worker.js (two levels up from src/workers and from
+ * dist/workers), which loads the worker's main module next to this one: TypeScript (sources) or JavaScript (dist).
+ */
+const WORKER_ENTRY = new URL('../../bin/worker.js', import.meta.url);
+const WORKER_MAIN = new URL(
+  import.meta.url.endsWith('.ts') ? './worker-main.ts' : './worker-main.js',
+  import.meta.url,
+);
 
 /**
- * Young generation of each worker's heap. V8's default lets every isolate grow a young generation of well over
- * 100 MB under this allocation rate; 48 MB measured the same CPU time for `convert` with 2 workers over 300k
- * records, at about 190 MB less peak RSS (smaller sizes cost CPU in more scavenges).
+ * Young generation of each worker's heap (its two semi-spaces together). V8's default lets every isolate grow a
+ * young generation of well over 100 MB under this allocation rate; 16 MB keeps scavenges short and frequent: what
+ * survives them is one batch's mapped records at most (see docs/benchmarks.md for the measurements).
  */
-const WORKER_YOUNG_GENERATION_MB = 48;
+const WORKER_YOUNG_GENERATION_MB = 16;
+
+/**
+ * Old generation of each worker's heap by default. A worker's live data is its modules plus one batch being
+ * read, mapped and encoded (about 15 MB at batch_size 1000 with 2 KB records); without a limit V8 lets garbage
+ * grow the old generation to several times that before collecting it. With a limit it collects sooner (more
+ * often: some CPU for much less memory). A worker that runs out of heap anyway (very large records) is replaced
+ * and its file is read on the main thread instead.
+ */
+export const DEFAULT_WORKER_HEAP_MB = 256;
 
 /** `size` worker threads. Close it with {@link WorkerPool.close} (workers keep the process alive). */
 export class WorkerPool {
   readonly size: number;
+  /** Old-generation limit of each worker in MB (0: V8's default). */
+  readonly #heapLimitMb: number;
   readonly #slots: Slot[] = [];
   readonly #queue: Task[] = [];
   #nextId = 1;
@@ -61,8 +76,9 @@ export class WorkerPool {
   #deaths = 0;
   #broken: Error | undefined;
 
-  constructor(size: number) {
+  constructor(size: number, heapLimitMb = DEFAULT_WORKER_HEAP_MB) {
     this.size = size;
+    this.#heapLimitMb = heapLimitMb;
     for (let i = 0; i < size; i++) this.#slots.push(this.#spawn());
   }
 
@@ -107,8 +123,12 @@ export class WorkerPool {
   }
 
   #spawn(): Slot {
-    const worker = new Worker(entryUrl(), {
-      resourceLimits: { maxYoungGenerationSizeMb: WORKER_YOUNG_GENERATION_MB },
+    const worker = new Worker(WORKER_ENTRY, {
+      workerData: { main: WORKER_MAIN.href },
+      resourceLimits: {
+        maxYoungGenerationSizeMb: WORKER_YOUNG_GENERATION_MB,
+        ...(this.#heapLimitMb > 0 ? { maxOldGenerationSizeMb: this.#heapLimitMb } : {}),
+      },
     });
     const slot: Slot = { worker, task: undefined };
     worker.on('message', (message: FromWorker) => this.#onMessage(slot, message));
