@@ -5,7 +5,7 @@
 // receiver stalls (or answers 503).
 //
 //   npm run bench -- [--records 300000] [--files 3] [--stall] [--stall-seconds 10] [--outage-seconds 20]
-//                    [--skip-e2e]
+//                    [--skip-e2e] [--run-workers 1,auto] [--skip-convert]
 //                    [--compression gzip|none] [--data-dir DIR]
 //                    [--node-flags='--max-semi-space-size=4 --max-old-space-size=96']  (flags of the sidecar child)
 //                    [--receiver='max_in_flight_batches: 4'] [--exporter='concurrency: 2']  (extra settings)
@@ -40,6 +40,9 @@ const { values: args } = parseArgs({
     /** Seconds of 503 answers from the start of a further run (0: no such run). */
     'outage-seconds': { type: 'string', default: '0' },
     'skip-e2e': { type: 'boolean', default: false },
+    /** Which `workers` settings `run --once` is measured with, comma-separated. */
+    'run-workers': { type: 'string', default: '1,auto' },
+    'skip-convert': { type: 'boolean', default: false },
     compression: { type: 'string', default: 'gzip' },
     'data-dir': { type: 'string' },
     /** Extra node flags for the sidecar child, e.g. --node-flags=--max-old-space-size=160 */
@@ -323,7 +326,7 @@ async function main(): Promise<void> {
   ];
 
   if (!args['skip-e2e']) {
-    for (const workers of ['1', 'auto']) {
+    for (const workers of args['run-workers'].split(',').map((w) => w.trim())) {
       for (const { bin, tag } of BINS) {
         const receiver = await startOtlpReceiver({ decode: 'count' });
         const work = await mkdtemp(join(tmpdir(), 'logpush-otel-bench-'));
@@ -349,7 +352,7 @@ async function main(): Promise<void> {
         }
       }
     }
-    for (const workers of ['1', 'auto']) {
+    for (const workers of args['skip-convert'] ? [] : ['1', 'auto']) {
       for (const { bin, tag } of BINS) {
         const run = await runCli(
           ['convert', '--format', 'otlp-proto', '--workers', workers, ...files],
