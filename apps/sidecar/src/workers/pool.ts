@@ -48,25 +48,27 @@ const WORKER_MAIN = new URL(
 );
 
 /**
- * Young generation of each worker's heap (its two semi-spaces together). V8's default lets every isolate grow a
- * young generation of well over 100 MB under this allocation rate; 16 MB keeps scavenges short and frequent: what
- * survives them is one batch's mapped records at most (see docs/benchmarks.md for the measurements).
+ * Young generation of each worker's heap (its semi-spaces together), with and without an old-generation limit.
+ * V8's default lets every isolate grow a young generation of well over 100 MB under this allocation rate; 48 MB
+ * measured the same CPU time as that for `convert` with 2 workers over 300k records, at about 190 MB less peak
+ * RSS. With a heap limit (the receiver's default) the young generation is 16 MB: less memory again, and more CPU
+ * (about a quarter more in all, with the limit's extra full collections; see docs/benchmarks.md).
  */
-const WORKER_YOUNG_GENERATION_MB = 16;
+const YOUNG_GENERATION_MB = { limited: 16, unlimited: 48 } as const;
 
 /**
  * Old generation of each worker's heap by default. A worker's live data is its modules plus one batch being
  * read, mapped and encoded (about 15 MB at batch_size 1000 with 2 KB records); without a limit V8 lets garbage
  * grow the old generation to several times that before collecting it. With a limit it collects sooner (more
- * often: some CPU for much less memory). A worker that runs out of heap anyway (very large records) is replaced
- * and its file is read on the main thread instead.
+ * often: CPU for memory). A worker that runs out of heap anyway (very large records) dies with
+ * ERR_WORKER_OUT_OF_MEMORY and is replaced; the receiver reads that file on the main thread instead.
  */
 export const DEFAULT_WORKER_HEAP_MB = 256;
 
 /** `size` worker threads. Close it with {@link WorkerPool.close} (workers keep the process alive). */
 export class WorkerPool {
   readonly size: number;
-  /** Old-generation limit of each worker in MB (0: V8's default). */
+  /** Old-generation limit of each worker in MB (0: V8's default, and the larger young generation). */
   readonly #heapLimitMb: number;
   readonly #slots: Slot[] = [];
   readonly #queue: Task[] = [];
@@ -126,7 +128,8 @@ export class WorkerPool {
     const worker = new Worker(WORKER_ENTRY, {
       workerData: { main: WORKER_MAIN.href },
       resourceLimits: {
-        maxYoungGenerationSizeMb: WORKER_YOUNG_GENERATION_MB,
+        maxYoungGenerationSizeMb:
+          this.#heapLimitMb > 0 ? YOUNG_GENERATION_MB.limited : YOUNG_GENERATION_MB.unlimited,
         ...(this.#heapLimitMb > 0 ? { maxOldGenerationSizeMb: this.#heapLimitMb } : {}),
       },
     });
