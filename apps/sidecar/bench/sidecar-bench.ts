@@ -1,12 +1,17 @@
 // Benchmark of the sidecar end to end, side by side with the parser alone and with bare split + JSON.parse, over
 // the same generated http_requests records in .log.gz files: `run --once` with `workers: 1` and `workers: auto`,
 // and `convert --format otlp-proto` with 1 worker and the default; records/s, CPU seconds (all threads), peak RSS
-// and the ratio to the bare loop, with the load average. Then, with --stall, peak RSS while the receiver stalls.
+// and the ratio to the bare loop, with the load average. Then, with --stall (or --outage-seconds), peak RSS while the
+// receiver stalls (or answers 503).
 //
-//   npm run bench -- [--records 300000] [--files 3] [--stall] [--stall-seconds 10] [--skip-e2e]
+//   npm run bench -- [--records 300000] [--files 3] [--stall] [--stall-seconds 10] [--outage-seconds 20]
+//                    [--skip-e2e] [--run-workers 1,auto] [--skip-convert]
 //                    [--compression gzip|none] [--data-dir DIR]
 //                    [--node-flags='--max-semi-space-size=4 --max-old-space-size=96']  (flags of the sidecar child)
 //                    [--receiver='max_in_flight_batches: 4'] [--exporter='concurrency: 2']  (extra settings)
+//                    [--baseline=/path/to/other/checkout/apps/sidecar/bin/logpush-otel.js]
+//   --baseline runs every sidecar measurement a second time with another build of the CLI (e.g. an extracted
+//   older commit whose node_modules is a link to this one's), right after the first, so both share the load.
 //   (or: node --conditions=logpush-otel-source bench/sidecar-bench.ts with the same flags)
 //
 // The sidecar runs as a child process (`logpush-otel run --config <tmp> --once`) exporting to a loopback OTLP
@@ -32,7 +37,12 @@ const { values: args } = parseArgs({
     files: { type: 'string', default: '3' },
     'stall-seconds': { type: 'string', default: '10' },
     stall: { type: 'boolean', default: false },
+    /** Seconds of 503 answers from the start of a further run (0: no such run). */
+    'outage-seconds': { type: 'string', default: '0' },
     'skip-e2e': { type: 'boolean', default: false },
+    /** Which `workers` settings `run --once` is measured with, comma-separated. */
+    'run-workers': { type: 'string', default: '1,auto' },
+    'skip-convert': { type: 'boolean', default: false },
     compression: { type: 'string', default: 'gzip' },
     'data-dir': { type: 'string' },
     /** Extra node flags for the sidecar child, e.g. --node-flags=--max-old-space-size=160 */
@@ -41,13 +51,21 @@ const { values: args } = parseArgs({
     receiver: { type: 'string', default: '' },
     /** Extra otlp exporter settings, e.g. --exporter='concurrency: 2' */
     exporter: { type: 'string', default: '' },
+    /** Another checkout's bin/logpush-otel.js, measured side by side with this one. */
+    baseline: { type: 'string' },
   },
 });
 
 const RECORDS = Number(args.records);
 const FILES = Number(args.files);
 const STALL_SECONDS = Number(args['stall-seconds']);
+const OUTAGE_SECONDS = Number(args['outage-seconds']);
 const BIN = fileURLToPath(new URL('../bin/logpush-otel.js', import.meta.url));
+/** The CLIs measured: this checkout, and the baseline when given (its rows are labelled so). */
+const BINS: readonly { bin: string; tag: string }[] = [
+  { bin: BIN, tag: '' },
+  ...(args.baseline === undefined ? [] : [{ bin: args.baseline, tag: ' [baseline]' }]),
+];
 const MB = 1024 * 1024;
 
 function listFiles(dir: string): string[] {
@@ -171,15 +189,19 @@ interface SidecarRun {
 }
 
 /** Runs `logpush-otel run --config <config> --once`; `during` runs while it is alive (with its pid). */
-function runSidecar(config: string, during?: (pid: number) => Promise<void>): Promise<SidecarRun> {
-  return runCli(['run', '--config', config, '--once'], during);
+function runSidecar(config: string, during?: (pid: number) => Promise<void>, bin = BIN): Promise<SidecarRun> {
+  return runCli(['run', '--config', config, '--once'], during, bin);
 }
 
 /** Runs `logpush-otel <argv>` as a child (stdout discarded), measuring it. */
-async function runCli(argv: readonly string[], during?: (pid: number) => Promise<void>): Promise<SidecarRun> {
+async function runCli(
+  argv: readonly string[],
+  during?: (pid: number) => Promise<void>,
+  bin = BIN,
+): Promise<SidecarRun> {
   const t0 = performance.now();
   const nodeFlags = (args['node-flags'] ?? '').split(' ').filter((f) => f !== '');
-  const child = spawn(process.execPath, [...nodeFlags, '--import', PRELOAD, BIN, ...argv], {
+  const child = spawn(process.execPath, [...nodeFlags, '--import', PRELOAD, bin, ...argv], {
     stdio: ['ignore', 'ignore', 'pipe'],
   });
   let stderr = '';
@@ -305,47 +327,55 @@ async function main(): Promise<void> {
   ];
 
   if (!args['skip-e2e']) {
-    for (const workers of ['1', 'auto']) {
-      const receiver = await startOtlpReceiver({ decode: 'count' });
-      const work = await mkdtemp(join(tmpdir(), 'logpush-otel-bench-'));
-      try {
-        const run = await runSidecar(writeConfig(dir, work, receiver, workers));
-        const e2e = { records: receiver.acceptedCount(), bytes: b.bytes, seconds: run.seconds };
+    for (const workers of args['run-workers'].split(',').map((w) => w.trim())) {
+      for (const { bin, tag } of BINS) {
+        const receiver = await startOtlpReceiver({ decode: 'count' });
+        const work = await mkdtemp(join(tmpdir(), 'logpush-otel-bench-'));
+        try {
+          const run = await runSidecar(writeConfig(dir, work, receiver, workers), undefined, bin);
+          const e2e = { records: receiver.acceptedCount(), bytes: b.bytes, seconds: run.seconds };
+          console.log(
+            line(`run --once, workers: ${workers}${tag}`, e2e) +
+              `  peak RSS ${mb(run.maxRssKb)}  exit ${run.exitCode}  ${receiver.requests.length} requests`,
+          );
+          rows.push({
+            label: `run --once, workers: ${workers} (otlp ${args.compression})${tag}`,
+            records: e2e.records,
+            seconds: run.seconds,
+            cpu: run.cpuSeconds,
+            rssKb: run.maxRssKb,
+          });
+          if (run.exitCode !== 0 || e2e.records < b.records)
+            console.log(`  delivered ${e2e.records}/${b.records}; sidecar stderr (tail):\n${run.stderrTail}`);
+        } finally {
+          await receiver.close();
+          await rm(work, { recursive: true, force: true });
+        }
+      }
+    }
+    for (const workers of args['skip-convert'] ? [] : ['1', 'auto']) {
+      for (const { bin, tag } of BINS) {
+        const run = await runCli(
+          ['convert', '--format', 'otlp-proto', '--workers', workers, ...files],
+          undefined,
+          bin,
+        );
         console.log(
-          line(`run --once, workers: ${workers}`, e2e) +
-            `  peak RSS ${mb(run.maxRssKb)}  exit ${run.exitCode}  ${receiver.requests.length} requests`,
+          line(`convert otlp-proto, --workers ${workers}${tag}`, {
+            records: b.records,
+            bytes: b.bytes,
+            seconds: run.seconds,
+          }) + `  peak RSS ${mb(run.maxRssKb)}  exit ${run.exitCode}`,
         );
         rows.push({
-          label: `run --once, workers: ${workers} (otlp ${args.compression})`,
-          records: e2e.records,
+          label: `convert --format otlp-proto --workers ${workers}${tag}`,
+          records: b.records,
           seconds: run.seconds,
           cpu: run.cpuSeconds,
           rssKb: run.maxRssKb,
         });
-        if (run.exitCode !== 0 || e2e.records < b.records)
-          console.log(`  delivered ${e2e.records}/${b.records}; sidecar stderr (tail):\n${run.stderrTail}`);
-      } finally {
-        await receiver.close();
-        await rm(work, { recursive: true, force: true });
+        if (run.exitCode !== 0) console.log(`  convert stderr (tail):\n${run.stderrTail}`);
       }
-    }
-    for (const workers of ['1', 'auto']) {
-      const run = await runCli(['convert', '--format', 'otlp-proto', '--workers', workers, ...files]);
-      console.log(
-        line(`convert otlp-proto, --workers ${workers}`, {
-          records: b.records,
-          bytes: b.bytes,
-          seconds: run.seconds,
-        }) + `  peak RSS ${mb(run.maxRssKb)}  exit ${run.exitCode}`,
-      );
-      rows.push({
-        label: `convert --format otlp-proto --workers ${workers}`,
-        records: b.records,
-        seconds: run.seconds,
-        cpu: run.cpuSeconds,
-        rssKb: run.maxRssKb,
-      });
-      if (run.exitCode !== 0) console.log(`  convert stderr (tail):\n${run.stderrTail}`);
     }
     const load1 = loadavg();
     console.log('');
@@ -370,35 +400,64 @@ async function main(): Promise<void> {
   }
 
   if (args.stall) {
-    const receiver = await startOtlpReceiver({ decode: 'count' });
-    const work = await mkdtemp(join(tmpdir(), 'logpush-otel-bench-'));
-    try {
-      receiver.stall();
-      let peakDuringStall = 0;
-      const run = await runSidecar(writeConfig(dir, work, receiver), async (pid) => {
-        const until = Date.now() + STALL_SECONDS * 1000;
+    for (const { bin, tag } of BINS) await backendDown('stall', STALL_SECONDS, b.records, dir, bin, tag);
+  }
+  if (OUTAGE_SECONDS > 0) {
+    for (const { bin, tag } of BINS) await backendDown('503', OUTAGE_SECONDS, b.records, dir, bin, tag);
+  }
+}
+
+/**
+ * `run --once` at defaults while the receiver is down for `seconds` from the start: `stall` (requests get no
+ * answer until it resumes) or `503` (every request is answered 503 until then). Prints peak RSS during the
+ * outage and over the whole run, and what was delivered after it.
+ */
+async function backendDown(
+  mode: 'stall' | '503',
+  seconds: number,
+  expected: number,
+  dir: string,
+  bin: string,
+  tag: string,
+): Promise<void> {
+  const receiver = await startOtlpReceiver({ decode: 'count' });
+  const work = await mkdtemp(join(tmpdir(), 'logpush-otel-bench-'));
+  try {
+    let down = true;
+    if (mode === 'stall') receiver.stall();
+    else receiver.respondWith(() => (down ? { status: 503 } : undefined));
+    let peakDuring = 0;
+    const load0 = loadavg()[0] ?? 0;
+    const run = await runSidecar(
+      writeConfig(dir, work, receiver),
+      async (pid) => {
+        const until = Date.now() + seconds * 1000;
         while (Date.now() < until) {
-          peakDuringStall = Math.max(peakDuringStall, readStatusKb(pid, 'VmRSS') ?? 0);
+          peakDuring = Math.max(peakDuring, readStatusKb(pid, 'VmRSS') ?? 0);
           await new Promise((r) => setTimeout(r, 100));
         }
-        peakDuringStall = Math.max(peakDuringStall, readStatusKb(pid, 'VmHWM') ?? 0);
-        receiver.resume();
-      });
-      console.log(
-        `stall ${STALL_SECONDS} s with ${RECORDS.toLocaleString('en-US')} records waiting: peak RSS during the stall ` +
-          `${mb(peakDuringStall)}, over the whole run ${mb(run.maxRssKb)} (goal < 200 MB: ` +
-          `${run.maxRssKb !== undefined && run.maxRssKb < 200 * 1024 ? 'met' : 'NOT met'}); after resuming ` +
-          `delivered ${receiver.acceptedCount()}/${b.records} in ${run.seconds.toFixed(1)} s total, exit ${run.exitCode}, ` +
-          `${receiver.requests.length} requests`,
-      );
-      if (STALL_SECONDS < 60)
-        console.log('  (short stall; the issue asks for 60 s: pass --stall-seconds 60)');
-      if (run.exitCode !== 0)
-        console.log(`  ${deadLetterSummary(work)}; sidecar stderr (tail):\n${run.stderrTail}`);
-    } finally {
-      await receiver.close();
-      await rm(work, { recursive: true, force: true });
-    }
+        peakDuring = Math.max(peakDuring, readStatusKb(pid, 'VmHWM') ?? 0);
+        down = false;
+        if (mode === 'stall') receiver.resume();
+      },
+      bin,
+    );
+    const what = mode === 'stall' ? `stall ${seconds} s` : `503 for ${seconds} s`;
+    console.log(
+      `${what}${tag} with ${expected.toLocaleString('en-US')} records waiting: peak RSS during it ` +
+        `${mb(peakDuring)}, over the whole run ${mb(run.maxRssKb)} (goal < 200 MB: ` +
+        `${run.maxRssKb !== undefined && run.maxRssKb < 200 * 1024 ? 'met' : 'NOT met'}); afterwards ` +
+        `delivered ${receiver.acceptedCount()}/${expected} in ${run.seconds.toFixed(1)} s total, exit ${run.exitCode}, ` +
+        `${receiver.requests.length} requests, CPU ${run.cpuSeconds?.toFixed(1) ?? 'n/a'} s; load average ` +
+        `${load0.toFixed(2)} -> ${(loadavg()[0] ?? 0).toFixed(2)}`,
+    );
+    if (mode === 'stall' && seconds < 60)
+      console.log('  (short stall; the issue asks for 60 s: pass --stall-seconds 60)');
+    if (run.exitCode !== 0)
+      console.log(`  ${deadLetterSummary(work)}; sidecar stderr (tail):\n${run.stderrTail}`);
+  } finally {
+    await receiver.close();
+    await rm(work, { recursive: true, force: true });
   }
 }
 

@@ -37,18 +37,33 @@ interface Slot {
   task: Task | undefined;
 }
 
-/** Where the worker entry is: next to this module, as TypeScript (sources) or JavaScript (dist). */
-function entryUrl(): URL {
-  const ts = import.meta.url.endsWith('.ts');
-  return new URL(ts ? './entry.ts' : './entry.js', import.meta.url);
-}
+/**
+ * What a worker thread runs: the plain-JavaScript entry bin/worker.js (two levels up from src/workers and from
+ * dist/workers), which loads the worker's main module next to this one: TypeScript (sources) or JavaScript (dist).
+ */
+const WORKER_ENTRY = new URL('../../bin/worker.js', import.meta.url);
+const WORKER_MAIN = new URL(
+  import.meta.url.endsWith('.ts') ? './worker-main.ts' : './worker-main.js',
+  import.meta.url,
+);
 
 /**
- * Young generation of each worker's heap. V8's default lets every isolate grow a young generation of well over
- * 100 MB under this allocation rate; 48 MB measured the same CPU time for `convert` with 2 workers over 300k
- * records, at about 190 MB less peak RSS (smaller sizes cost CPU in more scavenges).
+ * Young generation of each worker's heap (its semi-spaces together), with and without an old-generation limit.
+ * V8's default lets every isolate grow a young generation of well over 100 MB under this allocation rate; 48 MB
+ * measured the same CPU time as that for `convert` with 2 workers over 300k records, at about 190 MB less peak
+ * RSS. With a heap limit (the receiver's default) the young generation is 16 MB: less memory again, and more CPU
+ * (about a quarter more in all, with the limit's extra full collections; see docs/benchmarks.md).
  */
-const WORKER_YOUNG_GENERATION_MB = 48;
+const YOUNG_GENERATION_MB = { limited: 16, unlimited: 48 } as const;
+
+/**
+ * Old generation of each worker's heap by default. A worker's live data is its modules plus one batch being
+ * read, mapped and encoded (about 15 MB at batch_size 1000 with 2 KB records); without a limit V8 lets garbage
+ * grow the old generation to several times that before collecting it. With a limit it collects sooner (more
+ * often: CPU for memory). A worker that runs out of heap anyway (very large records) dies with
+ * ERR_WORKER_OUT_OF_MEMORY and is replaced; the receiver reads that file on the main thread instead.
+ */
+export const DEFAULT_WORKER_HEAP_MB = 256;
 
 /** Options of a {@link WorkerPool}. */
 export interface WorkerPoolOptions {
@@ -57,12 +72,16 @@ export interface WorkerPoolOptions {
    * (diagnostics; tests use the handle to end a worker mid-task, as a crash would).
    */
   readonly onSpawn?: (worker: Worker) => void;
+  /** Old-generation limit of each worker in MB ({@link DEFAULT_WORKER_HEAP_MB}; 0: V8's own sizing). */
+  readonly heapLimitMb?: number;
 }
 
 /** `size` worker threads. Close it with {@link WorkerPool.close} (workers keep the process alive). */
 export class WorkerPool {
   readonly size: number;
   readonly #onSpawn: ((worker: Worker) => void) | undefined;
+  /** Old-generation limit of each worker in MB (0: V8's default, and the larger young generation). */
+  readonly #heapLimitMb: number;
   readonly #slots: Slot[] = [];
   readonly #queue: Task[] = [];
   #nextId = 1;
@@ -74,6 +93,7 @@ export class WorkerPool {
   constructor(size: number, options: WorkerPoolOptions = {}) {
     this.size = size;
     this.#onSpawn = options.onSpawn;
+    this.#heapLimitMb = options.heapLimitMb ?? DEFAULT_WORKER_HEAP_MB;
     for (let i = 0; i < size; i++) this.#slots.push(this.#spawn());
   }
 
@@ -123,8 +143,13 @@ export class WorkerPool {
   }
 
   #spawn(): Slot {
-    const worker = new Worker(entryUrl(), {
-      resourceLimits: { maxYoungGenerationSizeMb: WORKER_YOUNG_GENERATION_MB },
+    const worker = new Worker(WORKER_ENTRY, {
+      workerData: { main: WORKER_MAIN.href },
+      resourceLimits: {
+        maxYoungGenerationSizeMb:
+          this.#heapLimitMb > 0 ? YOUNG_GENERATION_MB.limited : YOUNG_GENERATION_MB.unlimited,
+        ...(this.#heapLimitMb > 0 ? { maxOldGenerationSizeMb: this.#heapLimitMb } : {}),
+      },
     });
     const slot: Slot = { worker, task: undefined };
     worker.on('message', (message: FromWorker) => this.#onMessage(slot, message));

@@ -73,7 +73,8 @@ export function attachWorkers(service: Service, graph: ServiceGraph, logger: Log
       logger.info('the receiver reads on the main thread', { component: c.name, reason: plan.reason });
       continue;
     }
-    c.component.useWorkers({ ...plan, pool: new WorkerPool(count) });
+    const heapLimitMb = Math.ceil(config.worker_heap_limit / (1024 * 1024));
+    c.component.useWorkers({ ...plan, pool: new WorkerPool(count, { heapLimitMb }) });
     logger.info('the receiver reads, maps and encodes in worker threads', {
       component: c.name,
       workers: count,

@@ -1,4 +1,4 @@
-// The message loop of a pool worker: runs one task at a time (see pool.ts), streaming its chunks back with
+// The message loop of a pool worker (loaded by bin/worker.js): runs one task at a time (see pool.ts), streaming its chunks back with
 // credit-based backpressure, and reports its result or error.
 import { parentPort } from 'node:worker_threads';
 import type { Emit, FromWorker, ToWorker } from './protocol.ts';

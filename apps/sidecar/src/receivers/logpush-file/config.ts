@@ -4,6 +4,10 @@ import { ConfigReader, describeValue, orEnv } from '@logpush-otel/pipeline';
 import type { ValidationResult } from '@logpush-otel/pipeline';
 import { parseWorkersSetting } from '../../workers/count.ts';
 import type { WorkersSetting } from '../../workers/count.ts';
+import { DEFAULT_WORKER_HEAP_MB } from '../../workers/pool.ts';
+
+/** The smallest worker_heap_limit other than 0. */
+const MIN_WORKER_HEAP = 32 * 1024 * 1024;
 
 /** The validated configuration of a `logpush_file` receiver (durations in milliseconds, sizes in bytes). */
 export interface LogpushFileReceiverConfig {
@@ -57,6 +61,8 @@ export interface LogpushFileReceiverConfig {
   workers: WorkersSetting;
   /** Encoded request bytes handed on and not yet acknowledged, at most (worker reading pauses when reached). */
   max_in_flight_bytes: number;
+  /** Old-generation heap limit of each worker thread (0: V8's default, no limit of its own). */
+  worker_heap_limit: number;
 }
 
 /** The defaults used for every key the user leaves out. */
@@ -97,6 +103,7 @@ export function defaultLogpushFileConfig(): LogpushFileReceiverConfig {
     include_file_path: false,
     workers: 'auto',
     max_in_flight_bytes: 64 * 1024 * 1024,
+    worker_heap_limit: DEFAULT_WORKER_HEAP_MB * 1024 * 1024,
   };
 }
 
@@ -139,9 +146,15 @@ export function validateLogpushFileConfig(
     include_file_path: r.boolean('include_file_path', d.include_file_path),
     workers: readWorkers(r, d.workers),
     max_in_flight_bytes: r.byteSize('max_in_flight_bytes', d.max_in_flight_bytes, { min: 1024 }),
+    worker_heap_limit: r.byteSize('worker_heap_limit', d.worker_heap_limit, { min: 0 }),
   };
   if (!r.has('directory') && !r.issues.some((i) => i.path === r.at('directory')))
     r.issue('directory', 'expected the directory to read Logpush files from, got nothing');
+  if (config.worker_heap_limit > 0 && config.worker_heap_limit < MIN_WORKER_HEAP)
+    r.issue(
+      'worker_heap_limit',
+      `expected 0 (no limit) or at least 32MiB (a worker needs that much to load), got ${config.worker_heap_limit} bytes`,
+    );
   if (config.delete_after_read && config.move_after_read !== '')
     r.issue('move_after_read', 'expected either delete_after_read or move_after_read, not both');
   if (config.retry_max_interval < config.retry_initial_interval)

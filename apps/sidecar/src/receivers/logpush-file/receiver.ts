@@ -435,7 +435,20 @@ export class LogpushFileReceiver implements Receiver {
       });
     } catch (error) {
       if (stopped) return undefined;
-      throw error;
+      if ((error as NodeJS.ErrnoException).code !== 'ERR_WORKER_OUT_OF_MEMORY') throw error;
+      // The worker ran out of its heap (worker_heap_limit) on this file's records: what it handed on stays in
+      // flight; the rest of the file is read on the main thread, whose heap has no such limit.
+      this.#ctx.settings.logger.warn(
+        'a worker thread ran out of memory; reading the file on the main thread',
+        {
+          component: this.#ctx.component,
+          file: f.path,
+          offset: f.read.offset,
+          workerHeapLimit: this.#ctx.config.worker_heap_limit,
+        },
+      );
+      if (generation !== f.generation || this.#ctx.stopping) return undefined;
+      return this.#pass(f, flushTail, false);
     }
     return this.#passEnded(f, generation, end, from);
   }
