@@ -2,7 +2,9 @@
 // as decimal strings, bytes as base64, severityNumber as an integer, default values omitted.
 import { Double } from '@logpush-otel/pipeline';
 import type { AnyValue, Attributes, LogEntry, LogRecordData } from '@logpush-otel/pipeline';
+import { AttributeBuilder, KeyCache, arrayIndex } from './attribute-builder.ts';
 import { groupByResource } from './encode-proto.ts';
+import type { LogRecordFields } from './mapper.ts';
 import { defaultScope } from './scope.ts';
 import type { Scope } from './scope.ts';
 
@@ -67,7 +69,41 @@ function attributesJson(attributes: Attributes): string {
   return `${s}]`;
 }
 
-function logRecordJson(log: LogRecordData): string {
+/** What the JSON writer keeps per attribute id: the start of the KeyValue, and the key's array index. */
+interface JsonKeyHead {
+  readonly prefix: string;
+  readonly index: number;
+}
+
+const jsonHeads = new KeyCache<JsonKeyHead>((key) => ({
+  prefix: `{"key":${JSON.stringify(key)},"value":`,
+  index: arrayIndex(key),
+}));
+
+/** The builder's attributes as a JSON array, in the order of the object `b.build()` would make. */
+function builderAttributesJson(b: AttributeBuilder): string {
+  jsonHeads.check();
+  const n = b.n;
+  const ids = b.ids;
+  const values = b.values;
+  let s = '';
+  let indexed: number[] | undefined;
+  for (let i = 0; i < n; i++) {
+    const head = jsonHeads.get(ids[i] ?? 0);
+    if (head.index >= 0) (indexed ??= []).push(i);
+    else s += (s === '' ? '' : ',') + head.prefix + anyValueJson(values[i]) + '}';
+  }
+  if (indexed === undefined) return `[${s}]`;
+  // Rare (numeric processor keys, raw field names): the array-index keys first, in ascending order.
+  indexed.sort((x, y) => jsonHeads.get(ids[x] ?? 0).index - jsonHeads.get(ids[y] ?? 0).index);
+  const lead = indexed
+    .map((i) => `${jsonHeads.get(ids[i] ?? 0).prefix}${anyValueJson(values[i])}}`)
+    .join(',');
+  return s === '' ? `[${lead}]` : `[${lead},${s}]`;
+}
+
+/** One LogRecord in OTLP/JSON, its attributes from an object (a mapped entry's) or from the mapping's builder. */
+export function logRecordJson(log: LogRecordFields, attributes: Attributes | AttributeBuilder): string {
   let s = '{';
   if (log.timeUnixNano !== undefined) s += `"timeUnixNano":"${log.timeUnixNano}",`;
   s += `"observedTimeUnixNano":"${log.observedTimeUnixNano}"`;
@@ -75,9 +111,21 @@ function logRecordJson(log: LogRecordData): string {
   if (log.severityText !== '') s += `,"severityText":${JSON.stringify(log.severityText)}`;
   s += `,"body":${anyValueJson(log.body)}`;
   if (log.eventName !== '') s += `,"eventName":${JSON.stringify(log.eventName)}`;
-  s += `,"attributes":${attributesJson(log.attributes)}`;
+  s += `,"attributes":${attributes instanceof AttributeBuilder ? builderAttributesJson(attributes) : attributesJson(attributes)}`;
   if (log.droppedAttributesCount !== 0) s += `,"droppedAttributesCount":${log.droppedAttributesCount}`;
   return `${s}}`;
+}
+
+/** The ScopeLogs `scope` member. */
+export function scopeJson(scope: Scope): string {
+  return scope.version === ''
+    ? `{"name":${JSON.stringify(scope.name)}}`
+    : `{"name":${JSON.stringify(scope.name)},"version":${JSON.stringify(scope.version)}}`;
+}
+
+/** The start of one ResourceLogs, up to its first LogRecord; `]}]}` closes it. */
+export function groupJsonHead(resourceAttributes: Attributes, scope: string): string {
+  return `{"resource":{"attributes":${attributesJson(resourceAttributes)}},"scopeLogs":[{"scope":${scope},"logRecords":[`;
 }
 
 /**
@@ -85,19 +133,17 @@ function logRecordJson(log: LogRecordData): string {
  * single line (no newline): one ResourceLogs per distinct resource key with one ScopeLogs for `scope`.
  */
 export function encodeLogsJson(entries: readonly LogEntry[], scope: Scope = defaultScope): string {
-  const scopeJson =
-    scope.version === ''
-      ? `{"name":${JSON.stringify(scope.name)}}`
-      : `{"name":${JSON.stringify(scope.name)},"version":${JSON.stringify(scope.version)}}`;
+  const scopeText = scopeJson(scope);
   let s = '{"resourceLogs":[';
   let firstGroup = true;
   for (const group of groupByResource(entries)) {
     if (!firstGroup) s += ',';
     firstGroup = false;
-    s += `{"resource":{"attributes":${attributesJson(group.resource.attributes)}},"scopeLogs":[{"scope":${scopeJson},"logRecords":[`;
+    s += groupJsonHead(group.resource.attributes, scopeText);
     for (let i = 0; i < group.logs.length; i++) {
       if (i > 0) s += ',';
-      s += logRecordJson(group.logs[i] as LogRecordData);
+      const log = group.logs[i] as LogRecordData;
+      s += logRecordJson(log, log.attributes);
     }
     s += ']}]}';
   }
