@@ -45,9 +45,9 @@ class Groups<G extends { readonly key: string }> {
   list: G[] = [];
   private last: G | undefined;
   private byKey: Map<string, G> | undefined;
-  private readonly create: (resource: ResourceData, first: boolean) => G;
+  private readonly create: (resource: ResourceData) => G;
 
-  constructor(create: (resource: ResourceData, first: boolean) => G) {
+  constructor(create: (resource: ResourceData) => G) {
     this.create = create;
   }
 
@@ -60,7 +60,7 @@ class Groups<G extends { readonly key: string }> {
     }
     let group = this.byKey.get(resource.key);
     if (group === undefined) {
-      group = this.create(resource, this.list.length === 0);
+      group = this.create(resource);
       this.list.push(group);
       this.byKey.set(resource.key, group);
     }
@@ -77,32 +77,42 @@ class Groups<G extends { readonly key: string }> {
 
 interface ProtoGroup {
   readonly key: string;
-  readonly sink: Sink;
+  /** Its position in the request (first-seen order). */
+  readonly index: number;
+  /** The group's ResourceLogs up to its first LogRecord, lengths reserved (see openGroup). */
+  readonly head: Uint8Array;
+  /** Where the lengths go, from the start of `head`. */
   readonly open: OpenGroup;
+}
+
+/** Writes a group's ResourceLogs header once, in a buffer of its own (copied into every request it is in). */
+function groupHead(resource: ResourceData, scope: Scope, index: number): ProtoGroup {
+  const sink: Sink = { buf: Buffer.alloc(256), pos: 0 };
+  enter(sink);
+  const open = openGroup(resource.attributes, scope);
+  leave(sink);
+  return { key: resource.key, index, head: sink.buf.subarray(0, sink.pos), open };
 }
 
 class ProtoEncoder implements DirectEncoder {
   count = 0;
   private readonly core: MappingCore;
   private readonly groups: Groups<ProtoGroup>;
-  /** Initial size of the first group's buffer: a little more than the last request needed. */
-  private sizeHint = 1 << 16;
+  /** The LogRecords of the request being built, in arrival order (reused from request to request). */
+  private readonly records: Sink = { buf: Buffer.alloc(1 << 16), pos: 0 };
+  /** Per record: where it starts in `records`, and its group. */
+  private starts = new Int32Array(1024);
+  private groupOf = new Int32Array(1024);
 
   constructor(core: MappingCore, scope: Scope) {
     this.core = core;
-    this.groups = new Groups((resource, first) => {
-      const sink: Sink = { buf: Buffer.alloc(first ? this.sizeHint : 1 << 16), pos: 0 };
-      enter(sink);
-      const open = openGroup(resource.attributes, scope);
-      leave(sink);
-      return { key: resource.key, sink, open };
-    });
+    this.groups = new Groups((resource) => groupHead(resource, scope, this.groups.list.length));
   }
 
   add(entry: LogEntry): void {
     const fields = this.core.map(entry);
     const group = this.groups.of(fields.resource);
-    const sink = group.sink;
+    const sink = this.records;
     enter(sink);
     const at = position();
     try {
@@ -113,32 +123,59 @@ class ProtoEncoder implements DirectEncoder {
     } finally {
       leave(sink);
     }
-    this.count++;
+    const n = this.count;
+    if (n === this.starts.length) {
+      const starts = new Int32Array(n * 2);
+      starts.set(this.starts);
+      this.starts = starts;
+      const groupOf = new Int32Array(n * 2);
+      groupOf.set(this.groupOf);
+      this.groupOf = groupOf;
+    }
+    this.starts[n] = at;
+    this.groupOf[n] = group.index;
+    this.count = n + 1;
   }
 
   finish(): Uint8Array {
     const list = this.groups.list;
+    const records = this.records;
+    let size = records.pos;
+    for (const group of list) size += group.head.length;
+    // Exactly the request's size when every length fits the bytes reserved for it; zero-filled, so the bytes
+    // past the returned view (when a length needed fewer) are never stale process memory.
+    const out: Sink = { buf: Buffer.alloc(size), pos: 0 };
+    for (const group of list) {
+      const base = out.pos;
+      out.buf.set(group.head, base);
+      out.pos += group.head.length;
+      if (list.length === 1) {
+        records.buf.copy(out.buf, out.pos, 0, records.pos);
+        out.pos += records.pos;
+      } else {
+        // this group's records, in order: runs of consecutive records copied at once
+        for (let i = 0; i < this.count;) {
+          if (this.groupOf[i] !== group.index) {
+            i++;
+            continue;
+          }
+          let j = i + 1;
+          while (j < this.count && this.groupOf[j] === group.index) j++;
+          const from = this.starts[i] ?? 0;
+          const to = j < this.count ? (this.starts[j] ?? 0) : records.pos;
+          records.buf.copy(out.buf, out.pos, from, to);
+          out.pos += to - from;
+          i = j;
+        }
+      }
+      enter(out);
+      closeGroup({ resourceLogs: base + group.open.resourceLogs, scopeLogs: base + group.open.scopeLogs });
+      leave(out);
+    }
     this.groups.clear();
     this.count = 0;
-    let total = 0;
-    for (const group of list) {
-      enter(group.sink);
-      closeGroup(group.open);
-      leave(group.sink);
-      total += group.sink.pos;
-    }
-    this.sizeHint = Math.max(1 << 16, Math.ceil(total * 1.1) + 1024);
-    const only = list.length === 1 ? list[0] : undefined;
-    // One resource (the common case): hand its buffer out without copying. Its bytes past the view are zeros
-    // (Buffer.alloc), never stale process memory.
-    if (only !== undefined) return only.sink.buf.subarray(0, only.sink.pos);
-    const out = Buffer.alloc(total);
-    let at = 0;
-    for (const group of list) {
-      group.sink.buf.copy(out, at, 0, group.sink.pos);
-      at += group.sink.pos;
-    }
-    return out;
+    records.pos = 0;
+    return out.buf.subarray(0, out.pos);
   }
 }
 
