@@ -128,23 +128,19 @@ function writeBigint(n: bigint): void {
   buf[pos++] = Number(v);
 }
 
-// The last fixed64 converted: consecutive records usually share their observed time.
-let lastFixed = 0n;
-let lastLow = 0;
-let lastHigh = 0;
+// A fixed64 goes through a one-element BigUint64Array: storing a bigint there wraps it to 64 bits without
+// allocating (shifting and masking bigints allocates at every step, several times slower).
+const fixed = new BigUint64Array(1);
+const fixedBytes = new Uint8Array(fixed.buffer);
+const littleEndian = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
 function writeFixed64(n: bigint | undefined): void {
   if (n === undefined || n === 0n) {
     buf.fill(0, pos, pos + 8);
   } else {
-    if (n !== lastFixed) {
-      const v = BigInt.asUintN(64, n);
-      lastLow = Number(v & 0xffffffffn);
-      lastHigh = Number(v >> 32n);
-      lastFixed = n;
-    }
-    buf.writeUInt32LE(lastLow, pos);
-    buf.writeUInt32LE(lastHigh, pos + 4);
+    fixed[0] = n;
+    if (littleEndian) for (let i = 0; i < 8; i++) buf[pos + i] = fixedBytes[i] ?? 0;
+    else for (let i = 0; i < 8; i++) buf[pos + i] = fixedBytes[7 - i] ?? 0;
   }
   pos += 8;
 }
