@@ -315,6 +315,9 @@ export class KeyCache<T> {
     let entry = list[slot];
     if (entry === undefined) {
       entry = this.make(keyName(id));
+      // filled up to the slot, so that the list stays a dense array (an array with large holes turns into a
+      // dictionary, much slower to read)
+      while (list.length < slot) list.push(undefined);
       list[slot] = entry;
     }
     return entry;
