@@ -85,13 +85,19 @@ interface ProtoGroup {
   readonly open: OpenGroup;
 }
 
-/** Writes a group's ResourceLogs header once, in a buffer of its own (copied into every request it is in). */
-function groupHead(resource: ResourceData, scope: Scope, index: number): ProtoGroup {
+/** A resource's ResourceLogs header: its bytes up to the first LogRecord, and where its lengths go. */
+interface Head {
+  readonly head: Uint8Array;
+  readonly open: OpenGroup;
+}
+
+/** Writes a resource's ResourceLogs header, in a buffer of its own (copied into every request it is in). */
+function writeHead(resource: ResourceData, scope: Scope): Head {
   const sink: Sink = { buf: Buffer.alloc(256), pos: 0 };
   enter(sink);
   const open = openGroup(resource.attributes, scope);
   leave(sink);
-  return { key: resource.key, index, head: sink.buf.subarray(0, sink.pos), open };
+  return { head: sink.buf.subarray(0, sink.pos), open };
 }
 
 class ProtoEncoder implements DirectEncoder {
@@ -106,7 +112,17 @@ class ProtoEncoder implements DirectEncoder {
 
   constructor(core: MappingCore, scope: Scope) {
     this.core = core;
-    this.groups = new Groups((resource) => groupHead(resource, scope, this.groups.list.length));
+    // the headers of recent resources, kept from request to request (a resource key stands for its attributes)
+    const heads = new Map<string, Head>();
+    this.groups = new Groups((resource) => {
+      let head = heads.get(resource.key);
+      if (head === undefined) {
+        head = writeHead(resource, scope);
+        if (heads.size >= 1024) heads.clear();
+        heads.set(resource.key, head);
+      }
+      return { key: resource.key, index: this.groups.list.length, head: head.head, open: head.open };
+    });
   }
 
   add(entry: LogEntry): void {
