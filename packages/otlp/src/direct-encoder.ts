@@ -127,7 +127,6 @@ class ProtoEncoder implements DirectEncoder {
 
   add(entry: LogEntry): void {
     const fields = this.core.map(entry);
-    const group = this.groups.of(fields.resource);
     const sink = this.records;
     enter(sink);
     const at = position();
@@ -148,8 +147,9 @@ class ProtoEncoder implements DirectEncoder {
       groupOf.set(this.groupOf);
       this.groupOf = groupOf;
     }
+    // the group only once the record is written: a record that failed leaves no trace in the request
     this.starts[n] = at;
-    this.groupOf[n] = group.index;
+    this.groupOf[n] = this.groups.of(fields.resource).index;
     this.count = n + 1;
   }
 

@@ -247,6 +247,28 @@ describe('createDirectEncoder', () => {
     );
   });
 
+  it('adds nothing for a record the mapping refuses, and goes on with the next ones', () => {
+    const good = (): LogEntry[] => fixtureEntries('http_requests').slice(0, 2);
+    for (const format of FORMATS) {
+      const encoder = createDirectEncoder({}, { format });
+      const [a, b] = good();
+      encoder.add(a as LogEntry);
+      // not a record at all: the mapping throws (the sidecar dead-letters such an entry)
+      const broken = {
+        ...(b as LogEntry),
+        dataset: 'firewall_events',
+        record: undefined,
+      } as unknown as LogEntry;
+      expect(() => encoder.add(broken)).toThrow(TypeError);
+      encoder.add(b as LogEntry);
+      expect(encoder.count).toBe(2);
+      const map = createMapper();
+      const mapped = good().map((e) => map(e));
+      const reference = format === 'otlp-proto' ? encodeLogsProto(mapped) : encodeLogsJson(mapped);
+      expect(Buffer.compare(Buffer.from(encoder.finish()), Buffer.from(reference))).toBe(0);
+    }
+  });
+
   it('hands out an empty request when nothing was added, and starts anew after finish()', () => {
     const encoder = createDirectEncoder();
     expect(Buffer.from(encoder.finish()).equals(Buffer.from(encodeLogsProto([])))).toBe(true);
