@@ -3,7 +3,8 @@
 // reference's (createMappingCore); only its last step differs: the attributes the mapping collected are written
 // from the builder's arrays into the request instead of into an object. Both paths give identical bytes.
 import type { LogEntry, ResourceData } from '@logpush-otel/pipeline';
-import { groupJsonHead, logRecordJson, scopeJson } from './encode-json.ts';
+import { groupJsonHead, scopeJson, writeLogRecordJson } from './encode-json.ts';
+import type { JsonKeyHead, JsonOut } from './encode-json.ts';
 import { createMappingCore } from './mapper.ts';
 import type { MappingCore } from './mapper.ts';
 import type { MappingOptions } from './options.ts';
@@ -100,34 +101,104 @@ function writeHead(resource: ResourceData, scope: Scope): Head {
   return { head: sink.buf.subarray(0, sink.pos), open };
 }
 
-class ProtoEncoder implements DirectEncoder {
+/**
+ * The LogRecords of the request being built, in arrival order, in one buffer reused from request to request, and
+ * which group each belongs to; a request is assembled from them group by group.
+ */
+class Spans {
+  readonly sink: Sink = { buf: Buffer.alloc(1 << 16), pos: 0 };
   count = 0;
-  private readonly core: MappingCore;
-  private readonly groups: Groups<ProtoGroup>;
-  /** The LogRecords of the request being built, in arrival order (reused from request to request). */
-  private readonly records: Sink = { buf: Buffer.alloc(1 << 16), pos: 0 };
-  /** Per record: where it starts in `records`, and its group. */
+  /** Per record: where it starts in `sink`, and its group. */
   private starts = new Int32Array(1024);
   private groupOf = new Int32Array(1024);
 
+  /** Records that a record was written from `start` to the sink's position, for group `group`. */
+  push(start: number, group: number): void {
+    const n = this.count;
+    if (n === this.starts.length) {
+      const starts = new Int32Array(n * 2);
+      starts.set(this.starts);
+      this.starts = starts;
+      const groupOf = new Int32Array(n * 2);
+      groupOf.set(this.groupOf);
+      this.groupOf = groupOf;
+    }
+    this.starts[n] = start;
+    this.groupOf[n] = group;
+    this.count = n + 1;
+  }
+
+  /**
+   * Copies the records of `group` (in order; runs of consecutive records at once) to `out`, leaving out the
+   * first `skip` bytes of the first one; `all`: every record belongs to it.
+   */
+  copyGroup(group: number, all: boolean, out: Sink, skip: number): void {
+    const sink = this.sink;
+    if (all) {
+      sink.buf.copy(out.buf, out.pos, skip, sink.pos);
+      out.pos += sink.pos - skip;
+      return;
+    }
+    const n = this.count;
+    let first = true;
+    for (let i = 0; i < n;) {
+      if (this.groupOf[i] !== group) {
+        i++;
+        continue;
+      }
+      let j = i + 1;
+      while (j < n && this.groupOf[j] === group) j++;
+      const from = (this.starts[i] ?? 0) + (first ? skip : 0);
+      const to = j < n ? (this.starts[j] ?? 0) : sink.pos;
+      sink.buf.copy(out.buf, out.pos, from, to);
+      out.pos += to - from;
+      first = false;
+      i = j;
+    }
+  }
+
+  clear(): void {
+    this.count = 0;
+    this.sink.pos = 0;
+  }
+}
+
+/** A cache of per-resource values (a resource key stands for its attributes), bounded. */
+function perResource<T>(make: (resource: ResourceData) => T): (resource: ResourceData) => T {
+  const cache = new Map<string, T>();
+  return (resource) => {
+    let value = cache.get(resource.key);
+    if (value === undefined) {
+      value = make(resource);
+      if (cache.size >= 1024) cache.clear();
+      cache.set(resource.key, value);
+    }
+    return value;
+  };
+}
+
+class ProtoEncoder implements DirectEncoder {
+  private readonly core: MappingCore;
+  private readonly groups: Groups<ProtoGroup>;
+  private readonly spans = new Spans();
+
   constructor(core: MappingCore, scope: Scope) {
     this.core = core;
-    // the headers of recent resources, kept from request to request (a resource key stands for its attributes)
-    const heads = new Map<string, Head>();
+    // the headers of recent resources are kept from request to request
+    const headOf = perResource((resource) => writeHead(resource, scope));
     this.groups = new Groups((resource) => {
-      let head = heads.get(resource.key);
-      if (head === undefined) {
-        head = writeHead(resource, scope);
-        if (heads.size >= 1024) heads.clear();
-        heads.set(resource.key, head);
-      }
+      const head = headOf(resource);
       return { key: resource.key, index: this.groups.list.length, head: head.head, open: head.open };
     });
   }
 
+  get count(): number {
+    return this.spans.count;
+  }
+
   add(entry: LogEntry): void {
     const fields = this.core.map(entry);
-    const sink = this.records;
+    const sink = this.spans.sink;
     enter(sink);
     const at = position();
     try {
@@ -138,25 +209,13 @@ class ProtoEncoder implements DirectEncoder {
     } finally {
       leave(sink);
     }
-    const n = this.count;
-    if (n === this.starts.length) {
-      const starts = new Int32Array(n * 2);
-      starts.set(this.starts);
-      this.starts = starts;
-      const groupOf = new Int32Array(n * 2);
-      groupOf.set(this.groupOf);
-      this.groupOf = groupOf;
-    }
     // the group only once the record is written: a record that failed leaves no trace in the request
-    this.starts[n] = at;
-    this.groupOf[n] = this.groups.of(fields.resource).index;
-    this.count = n + 1;
+    this.spans.push(at, this.groups.of(fields.resource).index);
   }
 
   finish(): Uint8Array {
     const list = this.groups.list;
-    const records = this.records;
-    let size = records.pos;
+    let size = this.spans.sink.pos;
     for (const group of list) size += group.head.length;
     // Exactly the request's size when every length fits the bytes reserved for it; zero-filled, so the bytes
     // past the returned view (when a length needed fewer) are never stale process memory.
@@ -165,77 +224,111 @@ class ProtoEncoder implements DirectEncoder {
       const base = out.pos;
       out.buf.set(group.head, base);
       out.pos += group.head.length;
-      if (list.length === 1) {
-        records.buf.copy(out.buf, out.pos, 0, records.pos);
-        out.pos += records.pos;
-      } else {
-        // this group's records, in order: runs of consecutive records copied at once
-        for (let i = 0; i < this.count;) {
-          if (this.groupOf[i] !== group.index) {
-            i++;
-            continue;
-          }
-          let j = i + 1;
-          while (j < this.count && this.groupOf[j] === group.index) j++;
-          const from = this.starts[i] ?? 0;
-          const to = j < this.count ? (this.starts[j] ?? 0) : records.pos;
-          records.buf.copy(out.buf, out.pos, from, to);
-          out.pos += to - from;
-          i = j;
-        }
-      }
+      this.spans.copyGroup(group.index, list.length === 1, out, 0);
       enter(out);
       closeGroup({ resourceLogs: base + group.open.resourceLogs, scopeLogs: base + group.open.scopeLogs });
       leave(out);
     }
     this.groups.clear();
-    this.count = 0;
-    records.pos = 0;
+    this.spans.clear();
     return out.buf.subarray(0, out.pos);
   }
 }
 
 interface JsonGroup {
   readonly key: string;
-  readonly head: string;
-  records: string;
+  readonly index: number;
+  /** The group's ResourceLogs up to its first LogRecord, UTF-8. */
+  readonly head: Uint8Array;
 }
 
-const utf8 = new TextEncoder();
+/** A {@link JsonOut} writing UTF-8 into a sink. */
+class ByteOut implements JsonOut {
+  readonly sink: Sink;
+
+  constructor(sink: Sink) {
+    this.sink = sink;
+  }
+
+  private ensure(extra: number): void {
+    const sink = this.sink;
+    if (sink.pos + extra <= sink.buf.length) return;
+    let size = sink.buf.length * 2;
+    while (size < sink.pos + extra) size *= 2;
+    const bigger = Buffer.alloc(size);
+    sink.buf.copy(bigger, 0, 0, sink.pos);
+    sink.buf = bigger;
+  }
+
+  text(s: string): void {
+    this.ensure(3 * s.length);
+    this.sink.pos += this.sink.buf.write(s, this.sink.pos, 'utf8');
+  }
+
+  key(head: JsonKeyHead): void {
+    this.ensure(head.bytes.length);
+    this.sink.buf.set(head.bytes, this.sink.pos);
+    this.sink.pos += head.bytes.length;
+  }
+}
+
+const REQUEST_START = Buffer.from('{"resourceLogs":[');
 
 class JsonEncoder implements DirectEncoder {
-  count = 0;
   private readonly core: MappingCore;
   private readonly groups: Groups<JsonGroup>;
+  private readonly spans = new Spans();
+  private readonly out: ByteOut;
 
   constructor(core: MappingCore, scope: Scope) {
     this.core = core;
+    this.out = new ByteOut(this.spans.sink);
     const scopeText = scopeJson(scope);
+    const headOf = perResource((resource) => Buffer.from(groupJsonHead(resource.attributes, scopeText)));
     this.groups = new Groups((resource) => ({
       key: resource.key,
-      head: groupJsonHead(resource.attributes, scopeText),
-      records: '',
+      index: this.groups.list.length,
+      head: headOf(resource),
     }));
+  }
+
+  get count(): number {
+    return this.spans.count;
   }
 
   add(entry: LogEntry): void {
     const fields = this.core.map(entry);
-    const record = logRecordJson(fields, this.core.builder);
-    const group = this.groups.of(fields.resource);
-    group.records += group.records === '' ? record : `,${record}`;
-    this.count++;
+    const sink = this.spans.sink;
+    const at = sink.pos;
+    try {
+      // every record after a comma (left out for the first of its group when the request is assembled)
+      this.out.text(',');
+      writeLogRecordJson(this.out, fields, this.core.builder);
+    } catch (error) {
+      sink.pos = at;
+      throw error;
+    }
+    this.spans.push(at, this.groups.of(fields.resource).index);
   }
 
   finish(): Uint8Array {
     const list = this.groups.list;
+    let size = REQUEST_START.length + this.spans.sink.pos + 2;
+    for (const group of list) size += group.head.length + 5;
+    const out: Sink = { buf: Buffer.alloc(size), pos: 0 };
+    out.buf.set(REQUEST_START, 0);
+    out.pos = REQUEST_START.length;
+    list.forEach((group, i) => {
+      if (i > 0) out.buf[out.pos++] = 0x2c; // ,
+      out.buf.set(group.head, out.pos);
+      out.pos += group.head.length;
+      this.spans.copyGroup(group.index, list.length === 1, out, 1);
+      out.pos += out.buf.write(']}]}', out.pos, 'latin1');
+    });
+    out.pos += out.buf.write(']}', out.pos, 'latin1');
     this.groups.clear();
-    this.count = 0;
-    let s = '{"resourceLogs":[';
-    for (let i = 0; i < list.length; i++) {
-      const group = list[i] as JsonGroup;
-      s += `${i > 0 ? ',' : ''}${group.head}${group.records}]}]}`;
-    }
-    return utf8.encode(`${s}]}`);
+    this.spans.clear();
+    return out.buf.subarray(0, out.pos);
   }
 }
 

@@ -69,41 +69,81 @@ function attributesJson(attributes: Attributes): string {
   return `${s}]`;
 }
 
-/** What the JSON writer keeps per attribute id: the start of the KeyValue, and the key's array index. */
-interface JsonKeyHead {
+/** What the JSON writers keep per attribute id: the start of the KeyValue (text and UTF-8), the array index. */
+export interface JsonKeyHead {
   readonly prefix: string;
+  readonly bytes: Uint8Array;
   readonly index: number;
 }
 
-const jsonHeads = new KeyCache<JsonKeyHead>((key) => ({
-  prefix: `{"key":${JSON.stringify(key)},"value":`,
-  index: arrayIndex(key),
-}));
+const jsonHeads = new KeyCache<JsonKeyHead>((key) => {
+  const prefix = `{"key":${JSON.stringify(key)},"value":`;
+  return { prefix, bytes: Buffer.from(prefix, 'utf8'), index: arrayIndex(key) };
+});
+
+/**
+ * Where a LogRecord's OTLP/JSON goes: a string being built (encodeLogsJson), or a byte buffer (the direct
+ * encoder). The text is the same: the record is written by {@link writeLogRecordJson} either way.
+ */
+export interface JsonOut {
+  text(s: string): void;
+  /** The start of an attribute's KeyValue. */
+  key(head: JsonKeyHead): void;
+}
+
+/** A {@link JsonOut} into a string. */
+class StringOut implements JsonOut {
+  s = '';
+
+  text(s: string): void {
+    this.s += s;
+  }
+
+  key(head: JsonKeyHead): void {
+    this.s += head.prefix;
+  }
+}
 
 /** The builder's attributes as a JSON array, in the order of the object `b.build()` would make. */
-function builderAttributesJson(b: AttributeBuilder): string {
+function writeBuilderAttributesJson(out: JsonOut, b: AttributeBuilder): void {
   jsonHeads.check();
   const n = b.n;
   const ids = b.ids;
   const values = b.values;
-  let s = '';
   let indexed: number[] | undefined;
+  for (let i = 0; i < n; i++) if (jsonHeads.get(ids[i] ?? 0).index >= 0) (indexed ??= []).push(i);
+  out.text('[');
+  let first = true;
+  if (indexed !== undefined) {
+    // Rare (numeric processor keys, raw field names): the array-index keys first, in ascending order.
+    indexed.sort((x, y) => jsonHeads.get(ids[x] ?? 0).index - jsonHeads.get(ids[y] ?? 0).index);
+    for (const i of indexed) {
+      if (!first) out.text(',');
+      first = false;
+      out.key(jsonHeads.get(ids[i] ?? 0));
+      out.text(`${anyValueJson(values[i])}}`);
+    }
+  }
   for (let i = 0; i < n; i++) {
     const head = jsonHeads.get(ids[i] ?? 0);
-    if (head.index >= 0) (indexed ??= []).push(i);
-    else s += (s === '' ? '' : ',') + head.prefix + anyValueJson(values[i]) + '}';
+    if (head.index >= 0) continue;
+    if (!first) out.text(',');
+    first = false;
+    out.key(head);
+    out.text(`${anyValueJson(values[i])}}`);
   }
-  if (indexed === undefined) return `[${s}]`;
-  // Rare (numeric processor keys, raw field names): the array-index keys first, in ascending order.
-  indexed.sort((x, y) => jsonHeads.get(ids[x] ?? 0).index - jsonHeads.get(ids[y] ?? 0).index);
-  const lead = indexed
-    .map((i) => `${jsonHeads.get(ids[i] ?? 0).prefix}${anyValueJson(values[i])}}`)
-    .join(',');
-  return s === '' ? `[${lead}]` : `[${lead},${s}]`;
+  out.text(']');
 }
 
-/** One LogRecord in OTLP/JSON, its attributes from an object (a mapped entry's) or from the mapping's builder. */
-export function logRecordJson(log: LogRecordFields, attributes: Attributes | AttributeBuilder): string {
+/**
+ * One LogRecord in OTLP/JSON into `out`, its attributes from an object (a mapped entry's) or from the mapping's
+ * builder (the direct encoder).
+ */
+export function writeLogRecordJson(
+  out: JsonOut,
+  log: LogRecordFields,
+  attributes: Attributes | AttributeBuilder,
+): void {
   let s = '{';
   if (log.timeUnixNano !== undefined) s += `"timeUnixNano":"${log.timeUnixNano}",`;
   s += `"observedTimeUnixNano":"${log.observedTimeUnixNano}"`;
@@ -111,9 +151,22 @@ export function logRecordJson(log: LogRecordFields, attributes: Attributes | Att
   if (log.severityText !== '') s += `,"severityText":${JSON.stringify(log.severityText)}`;
   s += `,"body":${anyValueJson(log.body)}`;
   if (log.eventName !== '') s += `,"eventName":${JSON.stringify(log.eventName)}`;
-  s += `,"attributes":${attributes instanceof AttributeBuilder ? builderAttributesJson(attributes) : attributesJson(attributes)}`;
-  if (log.droppedAttributesCount !== 0) s += `,"droppedAttributesCount":${log.droppedAttributesCount}`;
-  return `${s}}`;
+  out.text(`${s},"attributes":`);
+  if (attributes instanceof AttributeBuilder) writeBuilderAttributesJson(out, attributes);
+  else out.text(attributesJson(attributes));
+  out.text(
+    log.droppedAttributesCount !== 0 ? `,"droppedAttributesCount":${log.droppedAttributesCount}}` : '}',
+  );
+}
+
+const stringOut = new StringOut();
+
+function logRecordJson(log: LogRecordData): string {
+  stringOut.s = '';
+  writeLogRecordJson(stringOut, log, log.attributes);
+  const s = stringOut.s;
+  stringOut.s = '';
+  return s;
 }
 
 /** The ScopeLogs `scope` member. */
@@ -142,8 +195,7 @@ export function encodeLogsJson(entries: readonly LogEntry[], scope: Scope = defa
     s += groupJsonHead(group.resource.attributes, scopeText);
     for (let i = 0; i < group.logs.length; i++) {
       if (i > 0) s += ',';
-      const log = group.logs[i] as LogRecordData;
-      s += logRecordJson(log, log.attributes);
+      s += logRecordJson(group.logs[i] as LogRecordData);
     }
     s += ']}]}';
   }
