@@ -261,8 +261,25 @@ class ByteOut implements JsonOut {
   }
 
   text(s: string): void {
-    this.ensure(3 * s.length);
-    this.sink.pos += this.sink.buf.write(s, this.sink.pos, 'utf8');
+    const n = s.length;
+    this.ensure(3 * n);
+    const sink = this.sink;
+    if (n < 16) {
+      // short pieces (punctuation, small values): byte by byte while ASCII, cheaper than a call into the runtime
+      const buf = sink.buf;
+      const start = sink.pos;
+      for (let i = 0; i < n; i++) {
+        const c = s.charCodeAt(i);
+        if (c >= 0x80) {
+          sink.pos = start + buf.write(s, start, 'utf8');
+          return;
+        }
+        buf[start + i] = c;
+      }
+      sink.pos = start + n;
+      return;
+    }
+    sink.pos += sink.buf.write(s, sink.pos, 'utf8');
   }
 
   key(head: JsonKeyHead): void {

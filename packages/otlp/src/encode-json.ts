@@ -121,7 +121,8 @@ function writeBuilderAttributesJson(out: JsonOut, b: AttributeBuilder): void {
       if (!first) out.text(',');
       first = false;
       out.key(jsonHeads.get(ids[i] ?? 0));
-      out.text(`${anyValueJson(values[i])}}`);
+      out.text(anyValueJson(values[i]));
+      out.text('}');
     }
   }
   for (let i = 0; i < n; i++) {
@@ -130,7 +131,8 @@ function writeBuilderAttributesJson(out: JsonOut, b: AttributeBuilder): void {
     if (!first) out.text(',');
     first = false;
     out.key(head);
-    out.text(`${anyValueJson(values[i])}}`);
+    out.text(anyValueJson(values[i]));
+    out.text('}');
   }
   out.text(']');
 }
