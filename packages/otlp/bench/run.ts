@@ -9,7 +9,14 @@ import type { ParseResult } from '@logpush-otel/parser';
 import { generateRecords } from '@logpush-otel/testdata/generator';
 import type { SeedDataset } from '@logpush-otel/testdata/generator';
 import { JsonLogsSerializer, ProtobufLogsSerializer } from '@opentelemetry/otlp-transformer';
-import { createMapper, defaultScope, encodeLogsJson, encodeLogsProto } from '../src/index.ts';
+import {
+  createDirectEncoder,
+  createMapper,
+  defaultScope,
+  encodeLogsJson,
+  encodeLogsProto,
+} from '../src/index.ts';
+import type { DirectFormat } from '../src/index.ts';
 import { toReadableLogRecords } from '../test/helpers.ts';
 
 function option(name: string, fallback: string): string {
@@ -40,6 +47,7 @@ function toEntry(r: ParseResult & { ok: true }, observed: bigint): LogEntry {
 }
 
 let sink = 0;
+const utf8 = new TextEncoder();
 
 /** The input in 256 KiB chunks, as the sidecar reads files. */
 async function* chunks(): AsyncGenerator<Uint8Array> {
@@ -66,6 +74,20 @@ async function pipeline(map: boolean, onBatch: (entries: LogEntry[]) => void): P
   if (pending.length > 0) onBatch(pending);
 }
 
+/** Parses `bytes` and maps every record straight into requests of `format` (createDirectEncoder). */
+async function direct(format: DirectFormat): Promise<void> {
+  const encoder = createDirectEncoder({}, { format });
+  const observed = process.hrtime.bigint();
+  for await (const batch of parseBatches(chunks(), { dataset })) {
+    for (const r of batch) {
+      if (!r.ok) throw new Error(r.error.message);
+      encoder.add(toEntry(r, observed));
+      if (encoder.count === BATCH) sink += encoder.finish().length;
+    }
+  }
+  if (encoder.count > 0) sink += encoder.finish().length;
+}
+
 const stages: Record<string, () => Promise<void> | void> = {
   'baseline: split + JSON.parse': () => {
     for (const line of text.split('\n'))
@@ -74,7 +96,10 @@ const stages: Record<string, () => Promise<void> | void> = {
   'parse (parser, exact ints)': () => pipeline(false, (e) => (sink += e.length)),
   'parse + map': () => pipeline(true, (e) => (sink += e.length)),
   'parse + map + fast protobuf': () => pipeline(true, (e) => (sink += encodeLogsProto(e).length)),
-  'parse + map + fast JSON': () => pipeline(true, (e) => (sink += encodeLogsJson(e).length)),
+  // JSON as UTF-8 bytes, as it is sent (the direct JSON stage writes bytes too)
+  'parse + map + fast JSON': () => pipeline(true, (e) => (sink += utf8.encode(encodeLogsJson(e)).length)),
+  'parse + direct protobuf': () => direct('otlp-proto'),
+  'parse + direct JSON': () => direct('otlp-json'),
   'parse + map + official protobuf': () =>
     pipeline(true, (e) => {
       sink += ProtobufLogsSerializer.serializeRequest(toReadableLogRecords(e, defaultScope))?.length ?? 0;

@@ -10,6 +10,11 @@ const names: string[] = [];
 const STATIC_CAPACITY = 1 << 16;
 const MAX_DYNAMIC = 1 << 15;
 let dynamicGeneration = 0;
+/**
+ * Set when a key that has a dynamic id gets a permanent one: the dynamic ids are then forgotten before the next
+ * record, so that no cache hands out the old id and one record never holds one key under two ids.
+ */
+let forgetPending = false;
 
 /** A permanent id for a key written by the compiled tables. */
 export function staticKeyId(key: string): number {
@@ -17,6 +22,7 @@ export function staticKeyId(key: string): number {
   if (id === undefined) {
     id = staticIds.size;
     if (id >= STATIC_CAPACITY) throw new RangeError('too many distinct attribute keys in the field tables');
+    if (dynamicIds.has(key)) forgetPending = true;
     staticIds.set(key, id);
     names[id] = key;
   }
@@ -36,9 +42,33 @@ export function keyId(key: string): number {
   return dyn;
 }
 
+/**
+ * Whether `id` no longer stands for `key` in a cache: the dynamic ids were forgotten, or the key has since got a
+ * permanent id (one record must never hold one key under two ids).
+ */
+export function isStale(id: number, key: string): boolean {
+  return names[id] !== key || (id >= STATIC_CAPACITY && staticIds.has(key));
+}
+
 /** The key of an id. */
 export function keyName(id: number): string {
   return names[id] ?? '';
+}
+
+/**
+ * The value of `key` as an array index (a canonical decimal below 2^32 - 1), or -1. A JavaScript object lists
+ * such keys first, in ascending order, whatever order they were set in: so does the attributes object the
+ * reference mapper builds (`build()`), and so the direct encoders must write them.
+ */
+export function arrayIndex(key: string): number {
+  const n = key.length;
+  if (n === 0 || n > 10 || (n > 1 && key.charCodeAt(0) === 48)) return -1;
+  for (let i = 0; i < n; i++) {
+    const c = key.charCodeAt(i);
+    if (c < 48 || c > 57) return -1;
+  }
+  const value = Number(key);
+  return value <= 4294967294 ? value : -1;
 }
 
 interface Shape {
@@ -106,6 +136,7 @@ const MAX_SHAPES = 4096;
 function forgetDynamic(): void {
   for (const [key, id] of dynamicIds) if (names[id] === key) names[id] = '';
   dynamicIds.clear();
+  forgetPending = false;
   shapes = new Map();
   shapeCount = 0;
   dynamicGeneration++;
@@ -123,7 +154,7 @@ export class AttributeBuilder {
   n = 0;
 
   reset(): void {
-    if (dynamicIds.size > MAX_DYNAMIC) forgetDynamic();
+    if (dynamicIds.size > MAX_DYNAMIC || forgetPending) forgetDynamic();
     this.epoch++;
     if (this.epoch === 0x7fffffff) {
       this.stamp.fill(0);
@@ -252,5 +283,43 @@ export class AttributeBuilder {
   /** Generation of the dynamic key ids (changes when they are forgotten); for caches of dynamic ids. */
   static get generation(): number {
     return dynamicGeneration;
+  }
+}
+
+/**
+ * Something derived from attribute keys, kept by attribute id (an encoded key, say): a table key's entry is kept
+ * for good, a dynamic key's until the dynamic ids are forgotten (ids are then reused for other keys).
+ */
+export class KeyCache<T> {
+  private readonly make: (key: string) => T;
+  private readonly permanent: (T | undefined)[] = [];
+  private dynamic: (T | undefined)[] = [];
+  private generation = -1;
+
+  constructor(make: (key: string) => T) {
+    this.make = make;
+  }
+
+  /** Call once per record before {@link get}: drops the dynamic entries if their ids were forgotten. */
+  check(): void {
+    if (this.generation !== dynamicGeneration) {
+      this.dynamic = [];
+      this.generation = dynamicGeneration;
+    }
+  }
+
+  get(id: number): T {
+    const dynamic = id >= STATIC_CAPACITY;
+    const list = dynamic ? this.dynamic : this.permanent;
+    const slot = dynamic ? id - STATIC_CAPACITY : id;
+    let entry = list[slot];
+    if (entry === undefined) {
+      entry = this.make(keyName(id));
+      // filled up to the slot, so that the list stays a dense array (an array with large holes turns into a
+      // dictionary, much slower to read)
+      while (list.length < slot) list.push(undefined);
+      list[slot] = entry;
+    }
+    return entry;
   }
 }

@@ -3,7 +3,7 @@
 import { createHash } from 'node:crypto';
 import type { Attributes, LogEntry } from '@logpush-otel/pipeline';
 import type { AttributeBuilder } from './attribute-builder.ts';
-import { keyId, keyName } from './attribute-builder.ts';
+import { isStale, keyId, keyName } from './attribute-builder.ts';
 import type { CompiledDataset } from './compile.ts';
 import { lokiNormalise } from './keys.ts';
 import { toJsonText, valueText } from './values.ts';
@@ -14,7 +14,7 @@ import { toJsonText, valueText } from './values.ts';
  */
 export function processorKeyId(ds: CompiledDataset, key: string): number {
   let id = ds.processorKeys.get(key);
-  if (id === undefined || (id >= 0 && keyName(id) !== key)) {
+  if (id === undefined || (id >= 0 && isStale(id, key))) {
     id = ds.claimed.has(lokiNormalise(key)) && !ds.keyPriority.has(key) ? -1 : keyId(key);
     if (ds.processorKeys.size < 1024) ds.processorKeys.set(key, id);
   }

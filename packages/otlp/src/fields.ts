@@ -51,6 +51,8 @@ export const ID = {
   timeMissing: staticKeyId('cloudflare.time_missing'),
 } as const;
 
+const SEEN = new Set<string>();
+
 function flattenObject(
   ds: CompiledDataset,
   rule: Rule,
@@ -63,6 +65,7 @@ function flattenObject(
   const cache = rule.flat;
   const generation = AttributeBuilder.generation;
   let kept = 0;
+  // the normalised keys of this object so far (one set reused for every object: flattening does not nest)
   let seen: Set<string> | undefined;
   for (const name in object) {
     const value = object[name];
@@ -85,7 +88,10 @@ function flattenObject(
       state.dropped++;
       continue;
     }
-    seen ??= new Set();
+    if (seen === undefined) {
+      seen = SEEN;
+      seen.clear();
+    }
     if (seen.has(flat.normalised)) {
       state.dropped++;
       continue;

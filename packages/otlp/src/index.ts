@@ -18,3 +18,5 @@ export {
   toOtelLogRecord,
 } from './otel-sdk.ts';
 export type { EmitOptions, OtelMappedRecord, OtelRecordInit } from './otel-sdk.ts';
+export { createDirectEncoder } from './direct-encoder.ts';
+export type { DirectEncoder, DirectEncoderOptions, DirectFormat } from './direct-encoder.ts';

@@ -1,5 +1,12 @@
 // Maps a parsed Logpush record (LogEntry) to the OpenTelemetry log data model: entry.log and entry.resource.
-import type { AnyValue, Attributes, LogEntry, MappedEntry, ResourceData } from '@logpush-otel/pipeline';
+import type {
+  AnyValue,
+  Attributes,
+  LogEntry,
+  LogRecordData,
+  MappedEntry,
+  ResourceData,
+} from '@logpush-otel/pipeline';
 import { toUnixNano } from '@logpush-otel/schema';
 import { AttributeBuilder } from './attribute-builder.ts';
 import { applyBudget, processorKeyId, recordUid } from './budget.ts';
@@ -15,14 +22,28 @@ import { bodySummary } from './summary.ts';
 import { severityOf } from './severity.ts';
 import { bigintReplacer, isEmpty, toJsonText, toJsonTextOrString } from './values.ts';
 
+/** A LogRecord without its attributes: what the mapping computed besides them. */
+export type LogRecordFields = Omit<LogRecordData, 'attributes'>;
+
+/** The result of {@link MappingCore.map}: valid until the next call (one object, reused). */
+export interface MappedFields extends LogRecordFields {
+  resource: ResourceData;
+}
+
 /**
- * Creates the mapping function. It sets `entry.log` (timestamp exact in bigint nanoseconds, observed time,
- * severity, body, event name, attributes, dropped count) and `entry.resource` (shared objects, one per distinct
- * attribute set) from `entry.dataset`, `entry.record`, `entry.timeUnixNano`, `entry.raw` and processor
- * `entry.attributes`, and returns the entry, typed as mapped. Never throws for odd record values; throws
- * TypeError here for invalid options.
+ * The mapping of one record, up to its attributes: `map(entry)` runs the field tables, severity, record uid,
+ * processor attributes, attribute budget and body into `builder` (the attributes, in order) and returns the other
+ * LogRecord fields and the resource. What is done with the builder's attributes is the caller's last step: an
+ * attributes object for `entry.log` ({@link createMapper}), or bytes written straight into a request
+ * (direct-encoder.ts). One piece of code for both, so they cannot drift apart.
  */
-export function createMapper(options: MappingOptions = {}): (entry: LogEntry) => MappedEntry {
+export interface MappingCore {
+  readonly builder: AttributeBuilder;
+  map(entry: LogEntry): MappedFields;
+}
+
+/** Creates the mapping core (see {@link MappingCore}); throws TypeError for invalid options. */
+export function createMappingCore(options: MappingOptions = {}): MappingCore {
   validateMappingOptions(options);
   const profile = options.profile ?? 'default';
   const bodyMode = options.body ?? 'summary';
@@ -95,7 +116,18 @@ export function createMapper(options: MappingOptions = {}): (entry: LogEntry) =>
     return resource;
   };
 
-  return (entry: LogEntry): MappedEntry => {
+  const out: MappedFields = {
+    timeUnixNano: undefined,
+    observedTimeUnixNano: 0n,
+    severityNumber: 0,
+    severityText: '',
+    body: null,
+    eventName: '',
+    droppedAttributesCount: 0,
+    resource: { key: '', attributes: {} },
+  };
+
+  const map = (entry: LogEntry): MappedFields => {
     let ds = lastCompiled;
     if (ds === undefined || entry.dataset !== lastDataset) {
       ds = compileDataset(entry.dataset);
@@ -181,17 +213,43 @@ export function createMapper(options: MappingOptions = {}): (entry: LogEntry) =>
           ? visible
           : bodySummary(ds, record, b);
 
+    out.timeUnixNano = timeUnixNano;
+    out.observedTimeUnixNano = entry.observedUnixNano;
+    out.severityNumber = severity.number;
+    out.severityText = severity.text;
+    out.body = body;
+    out.eventName = ds.eventName;
+    out.droppedAttributesCount = state.dropped;
+    out.resource = resourceFor(ds, state.zoneName, state.zoneId, state.accountId);
+    return out;
+  };
+  return { builder: b, map };
+}
+
+/**
+ * Creates the mapping function. It sets `entry.log` (timestamp exact in bigint nanoseconds, observed time,
+ * severity, body, event name, attributes, dropped count) and `entry.resource` (shared objects, one per distinct
+ * attribute set) from `entry.dataset`, `entry.record`, `entry.timeUnixNano`, `entry.raw` and processor
+ * `entry.attributes`, and returns the entry, typed as mapped. Never throws for odd record values; throws
+ * TypeError here for invalid options. This is the reference path: `createDirectEncoder` writes the same
+ * requests without the per-record objects.
+ */
+export function createMapper(options: MappingOptions = {}): (entry: LogEntry) => MappedEntry {
+  const core = createMappingCore(options);
+  const b = core.builder;
+  return (entry: LogEntry): MappedEntry => {
+    const m = core.map(entry);
     entry.log = {
-      timeUnixNano,
-      observedTimeUnixNano: entry.observedUnixNano,
-      severityNumber: severity.number,
-      severityText: severity.text,
-      body,
-      eventName: ds.eventName,
+      timeUnixNano: m.timeUnixNano,
+      observedTimeUnixNano: m.observedTimeUnixNano,
+      severityNumber: m.severityNumber,
+      severityText: m.severityText,
+      body: m.body,
+      eventName: m.eventName,
       attributes: b.build(),
-      droppedAttributesCount: state.dropped,
+      droppedAttributesCount: m.droppedAttributesCount,
     };
-    entry.resource = resourceFor(ds, state.zoneName, state.zoneId, state.accountId);
+    entry.resource = m.resource;
     return entry as MappedEntry;
   };
 }

@@ -3,11 +3,10 @@
 // and a protobuf message). The same function runs on the main thread (`--workers 1`, standard input) and in a
 // pool worker, so both paths write the same bytes.
 import { createReadStream } from 'node:fs';
-import { createMapper, encodeLogsJson, encodeLogsProto } from '@logpush-otel/otlp';
-import type { MappingOptions } from '@logpush-otel/otlp';
+import { createDirectEncoder } from '@logpush-otel/otlp';
+import type { DirectEncoder, MappingOptions } from '@logpush-otel/otlp';
 import { parseBatches } from '@logpush-otel/parser';
 import type { ParseError, ParseInput, ParseOptions } from '@logpush-otel/parser';
-import type { LogEntry } from '@logpush-otel/pipeline';
 import { logEntryOf } from '../log-entry.ts';
 import type { Emit } from '../workers/protocol.ts';
 
@@ -130,16 +129,17 @@ class RejectionReport {
   }
 }
 
-const encoder = new TextEncoder();
-
-/** The bytes one request is written as (in a fresh buffer of their own). */
-function requestBytes(format: ConvertOptions['format'], entries: readonly LogEntry[]): Uint8Array {
-  if (format === 'otlp-json') return encoder.encode(`${encodeLogsJson(entries)}\n`);
-  const message = encodeLogsProto(entries);
-  const prefix = varint(message.length);
-  const out = new Uint8Array(prefix.length + message.length);
+/**
+ * The bytes the request of the records `encoder` holds is written as (in a fresh buffer of their own): OTLP/JSON
+ * and a newline, or the protobuf message after its varint length.
+ */
+function requestBytes(format: ConvertOptions['format'], encoder: DirectEncoder): Uint8Array {
+  const message = encoder.finish();
+  const prefix = format === 'otlp-json' ? new Uint8Array(0) : varint(message.length);
+  const out = new Uint8Array(prefix.length + message.length + (format === 'otlp-json' ? 1 : 0));
   out.set(prefix, 0);
   out.set(message, prefix.length);
+  if (format === 'otlp-json') out[out.length - 1] = 0x0a;
   return out;
 }
 
@@ -153,7 +153,8 @@ export async function convertInput(
   options: ConvertOptions,
   emit: Emit<ConvertChunk>,
 ): Promise<ConvertCounts> {
-  const map = createMapper(options.mapping);
+  // convert has no processors: the mapping is the last step, so records are mapped straight into the request
+  const encoder = createDirectEncoder(options.mapping, { format: options.format });
   const counts: ConvertCounts = { lines: 0, converted: 0, rejected: 0, requests: 0, invalidUtf8: 0 };
   // Progress since the last chunk: input bytes read, records converted.
   let read = 0;
@@ -167,7 +168,6 @@ export async function convertInput(
   if (options.trackProgress === true && typeof (input as Partial<NodeJS.ReadableStream>).on === 'function') {
     (input as NodeJS.ReadableStream).on('data', (chunk: Buffer | string) => (read += chunk.length));
   }
-  let pending: LogEntry[] = [];
   let rejectedText = '';
   const flushRejected = async (): Promise<void> => {
     if (rejectedText === '') return;
@@ -176,9 +176,8 @@ export async function convertInput(
     await emit({ kind: 'rejected', text, ...progress() }, text.length * 2);
   };
   const flush = async (): Promise<void> => {
-    if (pending.length === 0) return;
-    const bytes = requestBytes(options.format, pending);
-    pending = [];
+    if (encoder.count === 0) return;
+    const bytes = requestBytes(options.format, encoder);
     counts.requests++;
     await flushRejected();
     // Its own buffer: moved to the main thread rather than copied.
@@ -198,11 +197,10 @@ export async function convertInput(
         continue;
       }
       rejectedText += report.accepted();
-      const entry = logEntryOf(r, source, options.observedUnixNano);
-      pending.push(map(entry));
+      encoder.add(logEntryOf(r, source, options.observedUnixNano));
       counts.converted++;
       records++;
-      if (pending.length >= options.batchSize) await flush();
+      if (encoder.count >= options.batchSize) await flush();
     }
     if (rejectedText.length > 1 << 20) await flushRejected();
     result = await batches.next();

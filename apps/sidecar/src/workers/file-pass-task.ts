@@ -1,10 +1,12 @@
 // The `file-pass` worker task: one pass of the logpush_file receiver over one file (file-pass.ts) with each
 // batch turned into entries, mapped as the `cloudflare` processor maps them, and encoded into the request body
-// the otlp exporter sends (compressed when it compresses). The main thread gets bodies, positions, counts and
+// the otlp exporter sends (compressed when it compresses). The pipelines a worker serves end with the mapping
+// (wiring.ts), so records are mapped straight into the request body (createDirectEncoder: the bytes of the
+// mapper + encoder, without a LogRecord object per record). The main thread gets bodies, positions, counts and
 // dead letters; the records themselves never leave the worker and are released once encoded.
 import { gzipSync } from 'node:zlib';
-import { createMapper, encodeLogsJson, encodeLogsProto } from '@logpush-otel/otlp';
-import type { MappingOptions } from '@logpush-otel/otlp';
+import { createDirectEncoder } from '@logpush-otel/otlp';
+import type { DirectEncoder, MappingOptions } from '@logpush-otel/otlp';
 import type { Attributes, DeadLetter, LogEntry, MappedEntry } from '@logpush-otel/pipeline';
 import type { StreamPosition } from '../checkpoint/ack-tracker.ts';
 import { deadLetterOf, logEntryOf } from '../log-entry.ts';
@@ -49,20 +51,25 @@ export interface FilePassChunk {
   readonly unmappable: DeadLetter[];
 }
 
-const encoder = new TextEncoder();
-
-/** The request body of `entries` as `encoding` says, in a buffer of its own (it is transferred). */
-export function encodeBody(
-  entries: readonly LogEntry[],
-  encoding: BodyEncoding,
-): { wire: Uint8Array; size: number } {
-  let body: Uint8Array;
-  if (encoding.protocol === 'http/json') body = encoder.encode(encodeLogsJson(entries));
-  // The encoder hands out a view of a buffer it will not write again (never from Buffer's shared pool).
-  else body = encodeLogsProto(entries);
+/** The request body of the records `encoder` holds, compressed as `encoding` says (a buffer of its own). */
+function encodeBody(encoder: DirectEncoder, encoding: BodyEncoding): { wire: Uint8Array; size: number } {
+  // finish() hands out a buffer of its own (never from Buffer's shared pool): it can be transferred
+  const body = encoder.finish();
   if (encoding.compression !== 'gzip') return { wire: body, size: body.byteLength };
   const zipped = gzipSync(body, { level: encoding.compressionLevel });
   return { wire: new Uint8Array(zipped), size: body.byteLength };
+}
+
+/** The dead letter of an entry the mapping refused. */
+function refusedLetter(entry: LogEntry, error: unknown, component: string): DeadLetter {
+  return {
+    reason: `could not map the record to a LogRecord: ${error instanceof Error ? error.message : String(error)}`,
+    component,
+    source: entry.position.source,
+    line: entry.position.line,
+    offset: entry.position.offset,
+    raw: entry.raw,
+  };
 }
 
 /** Maps `entries` in place with `map`; returns those mapped and dead letters for the others. */
@@ -77,14 +84,7 @@ export function mapEntries(
     try {
       mapped.push(map(entry));
     } catch (error) {
-      refused.push({
-        reason: `could not map the record to a LogRecord: ${error instanceof Error ? error.message : String(error)}`,
-        component,
-        source: entry.position.source,
-        line: entry.position.line,
-        offset: entry.position.offset,
-        raw: entry.raw,
-      });
+      refused.push(refusedLetter(entry, error, component));
     }
   }
   return { mapped, refused };
@@ -92,7 +92,9 @@ export function mapEntries(
 
 export async function filePassTask(input: unknown, emit: Emit<unknown>): Promise<PassEnd> {
   const task = input as FilePassTask;
-  const map = createMapper(task.mapping);
+  const encoder = createDirectEncoder(task.mapping, {
+    format: task.encoding.protocol === 'http/json' ? 'otlp-json' : 'otlp-proto',
+  });
   const pass = readFilePass(task.file, task.start, task.pass);
   let from = task.start;
   for (;;) {
@@ -102,20 +104,26 @@ export async function filePassTask(input: unknown, emit: Emit<unknown>): Promise
     const observed = BigInt(Date.now()) * 1_000_000n;
     let dataset: string | undefined;
     let newest: bigint | undefined;
-    const entries: LogEntry[] = [];
+    const refused: DeadLetter[] = [];
     for (const r of batch.records) {
-      entries.push(logEntryOf(r, task.file.path, observed, batch.base, { ...task.fileAttributes }));
+      // the file attributes are only read by the mapping: one object serves every entry
+      const entry = logEntryOf(r, task.file.path, observed, batch.base, task.fileAttributes);
+      try {
+        encoder.add(entry);
+      } catch (error) {
+        refused.push(refusedLetter(entry, error, task.mapComponent));
+      }
       if (dataset === undefined && r.dataset !== 'unknown') dataset = r.dataset;
       if (r.timeUnixNano !== undefined && (newest === undefined || r.timeUnixNano > newest))
         newest = r.timeUnixNano;
     }
-    const { mapped, refused } = mapEntries(entries, map, task.mapComponent);
-    const encoded = mapped.length > 0 ? encodeBody(mapped, task.encoding) : undefined;
+    const records = encoder.count;
+    const encoded = records > 0 ? encodeBody(encoder, task.encoding) : undefined;
     const chunk: FilePassChunk = {
       start: from,
       end: batch.end,
       bytes: batch.bytes,
-      records: mapped.length,
+      records,
       wire: encoded?.wire,
       encodedBytes: encoded?.size ?? 0,
       newestTimeUnixNano: newest,
