@@ -67,10 +67,17 @@ function curlPost(url: string, file: string, secret: string): Promise<number> {
       url,
     ]);
     let out = '';
+    let err = '';
     child.stdout.setEncoding('utf8');
     child.stdout.on('data', (d: string) => (out += d));
+    child.stderr.setEncoding('utf8');
+    child.stderr.on('data', (d: string) => (err += d));
     child.on('error', reject);
-    child.on('exit', () => resolve(Number(out)));
+    // 'close', not 'exit': the output may still be in the pipe when the process has exited.
+    child.on('close', (code) => {
+      if (out === '') reject(new Error(`curl exited with ${code} and printed no status: ${err}`));
+      else resolve(Number(out));
+    });
   });
 }
 
