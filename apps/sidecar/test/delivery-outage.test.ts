@@ -15,6 +15,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { FileDeadLetterStore } from '../src/dead-letter.ts';
 import { OtlpExporter, otlpExporterFactory } from '../src/exporters/index.ts';
 import { logpushFileReceiverFactory } from '../src/receivers/logpush-file/index.ts';
+import { until } from './helpers/receiver-harness.ts';
 
 const cleanup: string[] = [];
 let backend: OtlpReceiver | undefined;
@@ -102,9 +103,17 @@ describe('delivery during a backend outage', () => {
     const settings = { id: 'logpush_file', logger: host.logger, metrics: host.metrics, deadLetters };
     const fileReceiver = logpushFileReceiverFactory.create(settings, receiverConfig.config, mapping);
     await exporter.start(host);
+    const started = Date.now();
     await fileReceiver.start({ logger: host.logger, metrics: host.metrics, deadLetters });
     try {
-      await new Promise((r) => setTimeout(r, 1500));
+      // At least 1.5 s of outage (time for an unbounded reader to run far past the bound) and several refused
+      // attempts: a fixed sleep alone may see fewer attempts on a busy machine.
+      const b = backend;
+      await until(
+        'refused attempts during the outage',
+        () => b.requests.length > 4 && read > 0 && Date.now() - started >= 1500,
+        30_000,
+      );
       // The outage: nothing acknowledged, and the reader stopped after a bounded number of records.
       expect(acknowledged).toBe(0);
       expect(backend.requests.length).toBeGreaterThan(4);
