@@ -371,7 +371,12 @@ describe('logpush_http graceful shutdown', () => {
   it('on SIGTERM finishes the push being received, refuses new ones, and the next start delivers it', async () => {
     backend = await startOtlpReceiver();
     const dir = await workDir();
-    const config = httpSidecarConfig({ state: join(dir, 'state'), otlpUrl: backend.url, receiver: {} });
+    const config = httpSidecarConfig({
+      state: join(dir, 'state'),
+      otlpUrl: backend.url,
+      receiver: {},
+      telemetry: true,
+    });
     const first = await startHttpSidecar(dir, config, children);
     const { port } = new URL(first.url);
     const batch = makeBatch(700, 400);
@@ -386,7 +391,14 @@ describe('logpush_http graceful shutdown', () => {
       `POST /http_requests HTTP/1.1\r\nHost: x\r\nX-CF-Secret: test-secret\r\nContent-Length: ${batch.gz.length}\r\n\r\n`,
     );
     socket.write(batch.gz.subarray(0, half));
-    await new Promise((r) => setTimeout(r, 300));
+    // SIGTERM once the sidecar is receiving the push (a fixed sleep may not be enough on a busy machine).
+    const metrics = `${first.telemetryUrl ?? ''}/metrics`;
+    await until(
+      'the push being received',
+      async () =>
+        /logpush_otel_http_requests_in_flight\{[^}]*\} 1\n/.test(await (await fetch(metrics)).text()),
+      10_000,
+    );
     first.child.kill('SIGTERM');
     await until('shutdown begun', () => first.stderr().includes('"msg":"stopping'), 10_000);
     await new Promise((r) => setTimeout(r, 200));
