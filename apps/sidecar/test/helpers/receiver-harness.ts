@@ -114,6 +114,8 @@ export class TestConsumer implements Consumer {
   decide: ((batch: LogBatch, call: number) => Error | undefined) | undefined;
   inFlight = 0;
   maxInFlight = 0;
+  /** The re-reads of encoded batches, chained in arrival order (see `consumeEncoded`). */
+  #reading: Promise<void> = Promise.resolve();
 
   consume(batch: LogBatch): Promise<void> {
     this.calls.push(batch);
@@ -132,10 +134,14 @@ export class TestConsumer implements Consumer {
     const error = this.decide?.(batch, this.calls.length);
     if (error !== undefined) throw error;
     // Held in arrival order (before the records are read again), so `release(i)` means the i-th batch sent.
-    const read = encoded.entries().then((entries) => {
-      batch.entries.push(...entries);
-    });
-    read.catch(() => undefined);
+    // The re-reads run one after the other: run at once, a small batch read after a big one could finish first
+    // and be acknowledged first, and `delivered` would no longer follow the order the batches were sent in.
+    const read = this.#reading
+      .then(() => encoded.entries())
+      .then((entries) => {
+        batch.entries.push(...entries);
+      });
+    this.#reading = read.catch(() => undefined);
     await this.#accept(batch, read);
   }
 
