@@ -247,11 +247,14 @@ export async function startReceiver(
   };
 }
 
-/** Waits until `check` returns true, polling every 10 ms; fails with `what` after `ms`. */
+/**
+ * Waits until `check` returns true, polling every 10 ms; fails with `what` after `ms` (by default 20 s: room for
+ * a machine busy with other suites, still inside the 30 s test timeout).
+ */
 export async function until(
   what: string,
   check: () => boolean | Promise<boolean>,
-  ms = 10_000,
+  ms = 20_000,
 ): Promise<void> {
   const deadline = Date.now() + ms;
   for (;;) {
