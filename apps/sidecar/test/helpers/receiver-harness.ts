@@ -274,7 +274,9 @@ export async function readDeadLetters(dir: string): Promise<DeadLetterLine[]> {
   }
   const out: DeadLetterLine[] = [];
   for (const name of names.sort()) {
-    for (const l of (await readFile(join(dir, name), 'utf8')).split('\n')) {
+    const text = await readFile(join(dir, name), 'utf8');
+    // Complete lines only: a poll may see a file created but not yet (fully) written.
+    for (const l of text.slice(0, text.lastIndexOf('\n') + 1).split('\n')) {
       if (l !== '') out.push(JSON.parse(l) as DeadLetterLine);
     }
   }
