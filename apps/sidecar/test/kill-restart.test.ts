@@ -14,7 +14,7 @@ import { DEFAULT_START_UNIX_NANO, writeLogpushDirectory } from '@logpush-otel/te
 import { startOtlpReceiver } from '@logpush-otel/testdata/otlp-receiver';
 import type { OtlpReceiver } from '@logpush-otel/testdata/otlp-receiver';
 import { afterEach, describe, expect, it } from 'vitest';
-import { CheckpointStore } from '../src/checkpoint/index.ts';
+import { CheckpointStore, checkpointFileName } from '../src/checkpoint/index.ts';
 import { until } from './helpers/receiver-harness.ts';
 
 const bin = fileURLToPath(new URL('../bin/logpush-otel.js', import.meta.url));
@@ -46,6 +46,30 @@ async function originsOf(paths: readonly string[]): Promise<Map<string, Origin>>
     });
   }
   return out;
+}
+
+/**
+ * The line saved on disk for `path` so far, read while the sidecar runs (snapshot, then the complete lines of the
+ * journal), without opening the store the sidecar is writing.
+ */
+async function savedLine(state: string, path: string): Promise<number> {
+  interface Saved {
+    path?: string;
+    line?: number;
+    version?: number;
+  }
+  const file = join(state, 'checkpoints', checkpointFileName('logpush_file'));
+  let found = { line: 0, version: -1 };
+  const take = (e: Saved | undefined): void => {
+    if (e?.path === path && (e.version ?? 0) >= found.version)
+      found = { line: e.line ?? 0, version: e.version ?? 0 };
+  };
+  const snapshot = await readFile(file, 'utf8').catch(() => '');
+  if (snapshot !== '') for (const e of (JSON.parse(snapshot) as { files: Saved[] }).files) take(e);
+  const journal = await readFile(`${file}.journal`, 'utf8').catch(() => '');
+  for (const l of journal.slice(0, journal.lastIndexOf('\n') + 1).split('\n'))
+    if (l !== '') take((JSON.parse(l) as { set?: Saved }).set);
+  return found.line;
 }
 
 /** The record's body: the original line (the config uses `body: original`). */
@@ -170,6 +194,12 @@ describe.each(['auto', '1'])(
       );
       expect(first.child.exitCode, first.stderr()).toBeNull();
       expect(first.stderr().includes('in worker threads')).toBe(workers === 'auto' && inWorkers);
+      // The acknowledged position inside the first file is on disk (its save may still be running when the
+      // held requests arrive, on a busy machine).
+      await until(
+        'a position inside the first file saved',
+        async () => (await savedLine(state, gz[0] ?? '')) > 0,
+      );
       first.child.kill('SIGKILL');
       expect(await first.exited).toBe('SIGKILL');
 
