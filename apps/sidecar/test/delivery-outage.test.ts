@@ -121,12 +121,17 @@ describe.each([1, 2])('delivery during a backend outage (workers: %i)', (workers
       });
     }
     await exporter.start(host);
+    const started = Date.now();
     await fileReceiver.start({ logger: host.logger, metrics: host.metrics, deadLetters });
     try {
+      // At least 1.5 s of outage (time for an unbounded reader to run far past the bound) and several refused
+      // attempts: a fixed sleep alone may see fewer attempts on a busy machine.
       const b = backend;
-      await until('retries during the outage', () => b.requests.length > 4, 30_000);
-      // Time to read on, had reading not paused.
-      await new Promise((r) => setTimeout(r, 300));
+      await until(
+        'refused attempts during the outage',
+        () => b.requests.length > 4 && read > 0 && Date.now() - started >= 1500,
+        30_000,
+      );
       // The outage: nothing acknowledged, and the reader stopped after a bounded number of records.
       expect(acknowledged).toBe(0);
       expect(backend.requests.length).toBeGreaterThan(4);

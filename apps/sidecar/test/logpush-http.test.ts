@@ -20,7 +20,7 @@ import { parseConfig } from '../src/config/index.ts';
 import { validateLogpushHttpConfig } from '../src/receivers/logpush-http/index.ts';
 import { createSidecarRegistry } from '../src/registry.ts';
 import { httpSidecarConfig, makeBatch, peakRss, post, startHttpSidecar } from './helpers/http-sidecar.ts';
-import { until } from './helpers/receiver-harness.ts';
+import { readDeadLetters, until } from './helpers/receiver-harness.ts';
 
 const children: ChildProcess[] = [];
 const cleanup: string[] = [];
@@ -67,11 +67,17 @@ function curlPost(url: string, file: string, secret: string): Promise<number> {
       url,
     ]);
     let out = '';
+    let err = '';
     child.stdout.setEncoding('utf8');
     child.stdout.on('data', (d: string) => (out += d));
+    child.stderr.setEncoding('utf8');
+    child.stderr.on('data', (d: string) => (err += d));
     child.on('error', reject);
-    // 'close', not 'exit': the exit can be reported before the last of stdout has been read.
-    child.on('close', () => resolve(Number(out)));
+    // 'close', not 'exit': the output may still be in the pipe when the process has exited.
+    child.on('close', (code) => {
+      if (out === '') reject(new Error(`curl exited with ${code} and printed no status: ${err}`));
+      else resolve(Number(out));
+    });
   });
 }
 
@@ -171,15 +177,9 @@ describe('logpush_http receiver', () => {
     expect(all.length).toBe(expected.length + 20);
     expect(new Set(all)).toEqual(new Set([...expected, ...mixed.lines]));
     const deadDir = join(dir, 'state', 'dead-letters');
-    await until(
-      'dead letters written',
-      async () => (await readdir(deadDir).catch(() => [])).length > 0,
-      10_000,
-    );
-    const letters = (await readFile(join(deadDir, (await readdir(deadDir))[0] as string), 'utf8'))
-      .trim()
-      .split('\n')
-      .map((l) => JSON.parse(l) as { source: string; line: number; raw: string; reason: string });
+    // The three letters written (the file may exist before its lines are in it).
+    await until('dead letters written', async () => (await readDeadLetters(deadDir)).length >= 3);
+    const letters = await readDeadLetters(deadDir);
     expect(letters.map((l) => [l.line, l.raw, l.reason.split(':')[0]])).toEqual([
       [6, '{"broken": ', 'invalid-json'],
       [13, 'not json at all', 'invalid-json'],
@@ -365,7 +365,12 @@ describe('logpush_http graceful shutdown', () => {
   it('on SIGTERM finishes the push being received, refuses new ones, and the next start delivers it', async () => {
     backend = await startOtlpReceiver();
     const dir = await workDir();
-    const config = httpSidecarConfig({ state: join(dir, 'state'), otlpUrl: backend.url, receiver: {} });
+    const config = httpSidecarConfig({
+      state: join(dir, 'state'),
+      otlpUrl: backend.url,
+      receiver: {},
+      telemetry: true,
+    });
     const first = await startHttpSidecar(dir, config, children);
     const { port } = new URL(first.url);
     const batch = makeBatch(700, 400);
@@ -380,7 +385,14 @@ describe('logpush_http graceful shutdown', () => {
       `POST /http_requests HTTP/1.1\r\nHost: x\r\nX-CF-Secret: test-secret\r\nContent-Length: ${batch.gz.length}\r\n\r\n`,
     );
     socket.write(batch.gz.subarray(0, half));
-    await new Promise((r) => setTimeout(r, 300));
+    // SIGTERM once the sidecar is receiving the push (a fixed sleep may not be enough on a busy machine).
+    const metrics = `${first.telemetryUrl ?? ''}/metrics`;
+    await until(
+      'the push being received',
+      async () =>
+        /logpush_otel_http_requests_in_flight\{[^}]*\} 1\n/.test(await (await fetch(metrics)).text()),
+      10_000,
+    );
     first.child.kill('SIGTERM');
     await until('shutdown begun', () => first.stderr().includes('"msg":"stopping'), 10_000);
     await new Promise((r) => setTimeout(r, 200));
@@ -416,7 +428,8 @@ describe('logpush_http with ack: export (no spool)', () => {
       httpSidecarConfig({
         state: join(dir, 'state'),
         otlpUrl: backend.url,
-        receiver: { ack: 'export', export_timeout: '1500ms' },
+        // long enough for a healthy export on a busy machine; the stalled push below waits for all of it
+        receiver: { ack: 'export', export_timeout: '5s' },
         exporter: {
           retry_on_failure: { initial_interval: '50ms', max_interval: '200ms', max_elapsed_time: '0s' },
         },
@@ -437,7 +450,7 @@ describe('logpush_http with ack: export (no spool)', () => {
     expect(late.status).toBe(503);
     expect(late.text).toMatch(/export-timeout/);
     expect(late.headers.get('retry-after')).toBe('5');
-    expect(Date.now() - started).toBeLessThan(10_000);
+    expect(Date.now() - started).toBeLessThan(30_000); // well before the exporter's own 60 s timeout
     backend.resume();
 
     // The validation upload and malformed lines behave as with the spool.

@@ -6,6 +6,7 @@ import type { OtlpReceiver } from '@logpush-otel/testdata/otlp-receiver';
 import { afterEach, describe, expect, it } from 'vitest';
 import { EXPORTER_METRICS, OtlpExporter, otlpExporterFactory } from '../src/exporters/index.ts';
 import type { OtlpExporterConfig } from '../src/exporters/index.ts';
+import { until } from './helpers/receiver-harness.ts';
 import { batch } from './support/mapped.ts';
 
 let receiver: OtlpReceiver | undefined;
@@ -50,9 +51,15 @@ describe('otlp exporter: configuration faults pause delivery', () => {
         config({ endpoint: receiver.url, headers: { 'dd-api-key': 'secret-value-1234' } }),
       );
       exporters.push(e);
+      const started = Date.now();
       const consumed = e.consume(batch(3));
-      // max_elapsed_time is 200ms: a retryable failure would have given up by now
-      await new Promise((r) => setTimeout(r, 600));
+      // max_elapsed_time is 200ms: a retryable failure would have given up by now. Waits for the attempts
+      // rather than a fixed time, which a busy machine may fill with fewer of them.
+      const r = receiver;
+      await until(
+        'attempts past max_elapsed_time',
+        () => r.requests.length > 3 && Date.now() - started >= 600,
+      );
       expect(receiver.requests.length).toBeGreaterThan(3);
       expect(host.letters).toEqual([]);
       expect(e.notReadyReason()).toMatch(new RegExp(`exporters/otlp: HTTP ${status}`));

@@ -22,6 +22,7 @@ import { OtlpExporter, otlpExporterFactory } from '../src/exporters/index.ts';
 import type { OtlpExporterConfig } from '../src/exporters/index.ts';
 import { loadTls, proxyFromEnv } from '../src/exporters/otlp/transport.ts';
 import { createSidecarRegistry } from '../src/registry.ts';
+import { until } from './helpers/receiver-harness.ts';
 import { batch } from './support/mapped.ts';
 
 let dir = '';
@@ -225,7 +226,8 @@ describe('otlp exporter over TLS', () => {
     );
     const consumed = e.consume(batch(2));
     consumed.catch(() => undefined);
-    await new Promise((r) => setTimeout(r, 400));
+    // A TLS handshake may take a while on a busy machine: wait for the refusal rather than a fixed time.
+    await until('the exporter paused', () => e.notReadyReason() !== undefined, 30_000);
     expect(e.notReadyReason()).toMatch(
       /TLS with https:\/\/127\.0\.0\.1:\d+\/v1\/logs failed: .*; the server certificate is not trusted: set tls\.ca_file/,
     );
@@ -245,7 +247,7 @@ describe('otlp exporter over TLS', () => {
     );
     const consumed = e.consume(batch(1));
     consumed.catch(() => undefined);
-    await new Promise((r) => setTimeout(r, 400));
+    await until('the exporter paused', () => e.notReadyReason() !== undefined, 30_000);
     expect(e.notReadyReason()).toMatch(/TLS|certificate|socket hang up|ECONNRESET/);
     await e.shutdown();
     expect(backend.records).toBe(0);
@@ -257,7 +259,7 @@ describe('otlp exporter over TLS', () => {
     const plain = new OtlpExporter(createTestHost('otlp'), config({ endpoint: backend.url, tls: mtls() }));
     const refused = plain.consume(batch(1));
     refused.catch(() => undefined);
-    await new Promise((r) => setTimeout(r, 300));
+    await until('the exporter paused', () => plain.notReadyReason() !== undefined, 30_000);
     expect(plain.notReadyReason()).toMatch(/does not name this host: .*server_name_override/);
     await plain.shutdown();
     const named = new OtlpExporter(

@@ -418,8 +418,8 @@ export async function startOtlpReceiver(options: OtlpReceiverOptions = {}): Prom
     for (const [k, v] of Object.entries(req.headers)) headers[k] = headerString(v);
     const contentType = (headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase() ?? '';
     const contentEncoding = (headers['content-encoding'] ?? '').trim().toLowerCase();
-    const index = requests.length;
     let body: Uint8Array = new Uint8Array(0);
+    let decoded: unknown;
     let records: DecodedLogRecord[] = [];
     let recordCount = 0;
     let decodeError: string | undefined;
@@ -442,17 +442,21 @@ export async function startOtlpReceiver(options: OtlpReceiverOptions = {}): Prom
               : countLogRecords(plain);
         } else {
           body = plain;
-          const decoded =
+          decoded =
             contentType === 'application/json'
               ? await decodeJsonRequest(new TextDecoder().decode(plain))
               : decodeExportLogsRequest(plain);
-          records = flattenRequest(decoded, index);
-          recordCount = records.length;
         }
       } catch (error) {
         decodeError = error instanceof Error ? error.message : String(error);
         refusal = { status: 400 };
       }
+    }
+    // Taken after the last await: concurrent requests decoding JSON would otherwise share an index.
+    const index = requests.length;
+    if (decoded !== undefined) {
+      records = flattenRequest(decoded, index);
+      recordCount = records.length;
     }
     const record: ReceivedRequest = {
       index,

@@ -114,6 +114,8 @@ export class TestConsumer implements Consumer {
   decide: ((batch: LogBatch, call: number) => Error | undefined) | undefined;
   inFlight = 0;
   maxInFlight = 0;
+  /** The re-reads of encoded batches, chained in arrival order (see `consumeEncoded`). */
+  #reading: Promise<void> = Promise.resolve();
 
   consume(batch: LogBatch): Promise<void> {
     this.calls.push(batch);
@@ -132,10 +134,14 @@ export class TestConsumer implements Consumer {
     const error = this.decide?.(batch, this.calls.length);
     if (error !== undefined) throw error;
     // Held in arrival order (before the records are read again), so `release(i)` means the i-th batch sent.
-    const read = encoded.entries().then((entries) => {
-      batch.entries.push(...entries);
-    });
-    read.catch(() => undefined);
+    // The re-reads run one after the other: run at once, a small batch read after a big one could finish first
+    // and be acknowledged first, and `delivered` would no longer follow the order the batches were sent in.
+    const read = this.#reading
+      .then(() => encoded.entries())
+      .then((entries) => {
+        batch.entries.push(...entries);
+      });
+    this.#reading = read.catch(() => undefined);
     await this.#accept(batch, read);
   }
 
@@ -241,11 +247,14 @@ export async function startReceiver(
   };
 }
 
-/** Waits until `check` returns true, polling every 10 ms; fails with `what` after `ms`. */
+/**
+ * Waits until `check` returns true, polling every 10 ms; fails with `what` after `ms` (by default 20 s: room for
+ * a machine busy with other suites, still inside the 30 s test timeout).
+ */
 export async function until(
   what: string,
   check: () => boolean | Promise<boolean>,
-  ms = 10_000,
+  ms = 20_000,
 ): Promise<void> {
   const deadline = Date.now() + ms;
   for (;;) {
@@ -265,7 +274,9 @@ export async function readDeadLetters(dir: string): Promise<DeadLetterLine[]> {
   }
   const out: DeadLetterLine[] = [];
   for (const name of names.sort()) {
-    for (const l of (await readFile(join(dir, name), 'utf8')).split('\n')) {
+    const text = await readFile(join(dir, name), 'utf8');
+    // Complete lines only: a poll may see a file created but not yet (fully) written.
+    for (const l of text.slice(0, text.lastIndexOf('\n') + 1).split('\n')) {
       if (l !== '') out.push(JSON.parse(l) as DeadLetterLine);
     }
   }
