@@ -1,3 +1,5 @@
+import { join } from 'node:path';
+import { tmpdir } from 'node:os';
 import { describe, expect, it } from 'vitest';
 import type { ConvertChunk } from '../src/commands/convert-input.ts';
 import { OrderedLane } from '../src/commands/convert-order.ts';
@@ -87,5 +89,18 @@ describe('the ordered output of convert', () => {
     await Promise.all([release, third]);
     expect(written).toEqual([output(1, 80), output(2, 80), output(3, 80)].map(describeChunk));
     await lane.close();
+  });
+
+  it('fails with a clear reason when the spill file cannot be written', async () => {
+    const saved = process.env['TMPDIR'];
+    process.env['TMPDIR'] = join(tmpdir(), 'logpush-otel-no-such-dir', 'deeper');
+    try {
+      const lane = new OrderedLane(() => Promise.resolve(), 10);
+      await expect(lane.handle(output(1, 100))).rejects.toThrow(/temporary file .*no such file/i);
+      await lane.close();
+    } finally {
+      if (saved === undefined) delete process.env['TMPDIR'];
+      else process.env['TMPDIR'] = saved;
+    }
   });
 });

@@ -90,15 +90,28 @@ export class OrderedLane {
       return;
     }
     // Once anything is on disk, every later chunk goes there too: the order of `#kept` is the output order.
-    const spill = this.#spill ?? (this.#spill = await openSpill());
-    const at = spill.size;
-    let done = 0;
-    while (done < payload.byteLength) {
-      const { bytesWritten } = await spill.handle.write(payload, done, payload.byteLength - done, at + done);
-      done += bytesWritten;
+    try {
+      const spill = this.#spill ?? (this.#spill = await openSpill());
+      const at = spill.size;
+      let done = 0;
+      while (done < payload.byteLength) {
+        const { bytesWritten } = await spill.handle.write(
+          payload,
+          done,
+          payload.byteLength - done,
+          at + done,
+        );
+        done += bytesWritten;
+      }
+      spill.size += payload.byteLength;
+      this.#kept.push({ chunk: withoutPayload(chunk), at, length: payload.byteLength });
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error);
+      throw new Error(
+        `could not keep output ahead of the file being written in a temporary file (${tmpdir()}): ${message}`,
+        { cause: error },
+      );
     }
-    spill.size += payload.byteLength;
-    this.#kept.push({ chunk: withoutPayload(chunk), at, length: payload.byteLength });
   }
 
   async #drain(): Promise<void> {
