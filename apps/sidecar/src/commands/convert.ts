@@ -10,6 +10,7 @@ import type { ConfigIssue } from '@logpush-otel/pipeline';
 import { getDataset } from '@logpush-otel/schema';
 import { parseKeyValueList } from '../config/otel-env.ts';
 import { startProgressBar } from '../service/progress.ts';
+import { OrderedLane } from './convert-order.ts';
 import { parseWorkersSetting, workerCount } from '../workers/count.ts';
 import { WorkerPool } from '../workers/pool.ts';
 import { CONVERT_FORMATS, convertInput } from './convert-input.ts';
@@ -85,10 +86,10 @@ Examples:
 class UsageError extends Error {}
 
 /**
- * Output a worker converting a later file may hold ready while an earlier file is written (per worker): it can
- * run this far ahead before it waits.
+ * Output of a later file kept in memory while an earlier file is written (per file being converted); past it
+ * the output goes to a spill file (convert-order.ts), so the worker converting it never waits for the writer.
  */
-const CONVERT_CREDIT = 32 * 1024 * 1024;
+const CONVERT_MEMORY_BUDGET = 8 * 1024 * 1024;
 
 const FORMATS = CONVERT_FORMATS;
 
@@ -290,7 +291,8 @@ export async function run(argv: readonly string[]): Promise<number> {
     bar?.update(bytesRead, converted);
   };
   // Files go to the workers in order; each file's chunks are written once every earlier file is written, so the
-  // output is in input order and a worker ahead of the writer waits (its credit bounds what it holds ready).
+  // output is in input order. Until then its lane keeps them (memory, then a spill file) and acknowledges them,
+  // so a worker ahead of the writer keeps converting.
   // A one-off conversion keeps V8's own old-generation sizing (no heap limit: fewer full collections, faster).
   const files = options.files.filter((f) => f !== '-');
   const pool =
@@ -298,34 +300,38 @@ export async function run(argv: readonly string[]): Promise<number> {
       ? new WorkerPool(Math.min(options.workers, files.length), { heapLimitMb: 0 })
       : undefined;
   const totals: ConvertCounts = { lines: 0, converted: 0, rejected: 0, requests: 0, invalidUtf8: 0 };
+  const lanes: OrderedLane[] = [];
   try {
     let previous: Promise<unknown> = Promise.resolve();
     const runs: Promise<ConvertCounts>[] = [];
     for (const file of options.files) {
       const before = previous;
-      const run: Promise<ConvertCounts> =
-        file === '-' || pool === undefined
-          ? before.then(() =>
-              convertInput(
-                file === '-' ? process.stdin : createReadStream(file),
-                file === '-' ? 'stdin' : file,
-                convertOptions,
-                writeChunk,
-              ),
-            )
-          : pool.run<ConvertChunk, ConvertCounts>(
-              'convert-file',
-              { path: file, options: convertOptions },
-              async (chunk) => {
-                await before;
-                await writeChunk(chunk);
-              },
-              CONVERT_CREDIT,
-            );
-      // Reported below in order; a failure also stops the files after it (they wait for `before`).
+      if (file === '-' || pool === undefined) {
+        const run = before.then(() =>
+          convertInput(
+            file === '-' ? process.stdin : createReadStream(file),
+            file === '-' ? 'stdin' : file,
+            convertOptions,
+            writeChunk,
+          ),
+        );
+        run.catch(() => undefined);
+        runs.push(run);
+        previous = run;
+        continue;
+      }
+      const lane = new OrderedLane(writeChunk, CONVERT_MEMORY_BUDGET);
+      lanes.push(lane);
+      const run = pool.run<ConvertChunk, ConvertCounts>(
+        'convert-file',
+        { path: file, options: convertOptions },
+        (chunk) => lane.handle(chunk),
+      );
+      // Reported below in order; a failure also stops the files after it (they are never released).
       run.catch(() => undefined);
       runs.push(run);
-      previous = Promise.all([before, run]);
+      const released = before.then(() => lane.release());
+      previous = Promise.all([released, run]);
       previous.catch(() => undefined);
     }
     for (const run of runs) {
@@ -343,6 +349,7 @@ export async function run(argv: readonly string[]): Promise<number> {
     return 1;
   } finally {
     await pool?.close();
+    await Promise.all(lanes.map((l) => l.close()));
     bar?.stop();
     if (options.errors !== undefined) {
       errorsStream.end();
