@@ -4,18 +4,19 @@
 // SIGTERM instead: what was in flight is drained and saved, so the restart sends nothing twice.
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
-import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { mkdtemp } from 'node:fs/promises';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { gunzipSync } from 'node:zlib';
 import { DEFAULT_START_UNIX_NANO, writeLogpushDirectory } from '@logpush-otel/testdata/generator';
 import { startOtlpReceiver } from '@logpush-otel/testdata/otlp-receiver';
 import type { OtlpReceiver } from '@logpush-otel/testdata/otlp-receiver';
 import { afterEach, describe, expect, it } from 'vitest';
 import { CheckpointStore } from '../src/checkpoint/index.ts';
 import { savedLines } from './helpers/checkpoint-files.ts';
+import { originsOf } from './helpers/origins.ts';
+import type { Origin } from './helpers/origins.ts';
 import { until } from './helpers/receiver-harness.ts';
 
 const bin = fileURLToPath(new URL('../bin/logpush-otel.js', import.meta.url));
@@ -28,26 +29,6 @@ afterEach(async () => {
   backend = undefined;
   for (const d of cleanup.splice(0)) await rm(d, { recursive: true, force: true });
 });
-
-interface Origin {
-  readonly file: string;
-  readonly line: number;
-}
-
-/** Every line of the written files, with the file and 1-based line it sits on. */
-async function originsOf(paths: readonly string[]): Promise<Map<string, Origin>> {
-  const out = new Map<string, Origin>();
-  for (const file of paths) {
-    const bytes = await readFile(file);
-    const text = (file.endsWith('.gz') ? gunzipSync(bytes) : bytes).toString('utf8');
-    text.split('\n').forEach((raw, i) => {
-      if (raw === '') return;
-      if (out.has(raw)) throw new Error(`generated data repeats a line (${file}:${i + 1})`);
-      out.set(raw, { file, line: i + 1 });
-    });
-  }
-  return out;
-}
 
 /** The record's body: the original line (the config uses `body: original`). */
 function bodyText(record: { readonly body: unknown }): string {
@@ -102,7 +83,7 @@ async function prepare(url: string, workers: string): Promise<Setup> {
     // A day later: read after the gzip files (oldest first).
     startUnixNano: DEFAULT_START_UNIX_NANO + 86_400_000_000_000n,
   });
-  const origins = await originsOf([...gz, ...plain]);
+  const origins = await originsOf([...gz, ...plain], (raw) => raw);
   expect(origins.size).toBe(5500);
 
   const state = join(work, 'state');

@@ -5,10 +5,9 @@
 // encoded by the workers and waiting for a slot). The checkpoint saved at the kill is read, the sidecar is run
 // again with --once: every record must arrive at least once, and no record at or before that checkpoint may
 // arrive a second time.
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { gunzipSync } from 'node:zlib';
 import { writeLogpushDirectory } from '@logpush-otel/testdata/generator';
 import { startOtlpReceiver } from '@logpush-otel/testdata/otlp-receiver';
 import type { OtlpReceiver } from '@logpush-otel/testdata/otlp-receiver';
@@ -17,6 +16,7 @@ import { CheckpointStore } from '../src/checkpoint/index.ts';
 import { checkpointSavedPastStart } from './helpers/checkpoint-files.ts';
 import { spawnCli } from './helpers/cli.ts';
 import type { Running } from './helpers/cli.ts';
+import { originsOf } from './helpers/origins.ts';
 import { until } from './helpers/receiver-harness.ts';
 
 const cleanup: string[] = [];
@@ -28,28 +28,6 @@ afterEach(async () => {
   backend = undefined;
   for (const d of cleanup.splice(0)) await rm(d, { recursive: true, force: true });
 });
-
-interface Origin {
-  readonly file: string;
-  readonly line: number;
-}
-
-/** The file and 1-based line of every record of `paths`, by RayID. */
-async function originsOf(paths: readonly string[]): Promise<Map<string, Origin>> {
-  const out = new Map<string, Origin>();
-  for (const file of paths) {
-    gunzipSync(await readFile(file))
-      .toString('utf8')
-      .split('\n')
-      .forEach((raw, i) => {
-        if (raw === '') return;
-        const ray = /"RayID":"([^"]+)"/.exec(raw)?.[1];
-        if (ray === undefined || out.has(ray)) throw new Error(`no unique RayID at ${file}:${i + 1}`);
-        out.set(ray, { file, line: i + 1 });
-      });
-  }
-  return out;
-}
 
 /** The RayIDs of the records `b` accepted, from index `from` of its accepted records on. */
 function rays(b: OtlpReceiver, from = 0): string[] {
@@ -85,7 +63,7 @@ describe.each([2, 1])(
         files: 3,
         gzip: true,
       });
-      const origins = await originsOf(files);
+      const origins = await originsOf(files, (raw) => /"RayID":"([^"]+)"/.exec(raw)?.[1]);
       expect(origins.size).toBe(4500);
 
       backend = await startOtlpReceiver();
