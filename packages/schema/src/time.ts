@@ -29,6 +29,7 @@ const EXPECTED =
   'expected a timestamp: unix integer (ns, µs, ms or s), RFC 3339 date-time or RFC 1123 date (Wed, 21 Oct 2015 07:28:00 GMT)';
 
 const NS_PER_S = 1_000_000_000n;
+const NS_PER_S_NUMBER = 1_000_000_000;
 const factors: Readonly<Record<TimeUnit, bigint>> = {
   nanoseconds: 1n,
   microseconds: 1_000n,
@@ -275,18 +276,39 @@ function pad2(n: number): string {
 }
 
 /**
+ * The last second formatted: records of one file are close in time, so most timestamps share their second with
+ * the previous one and only the nine fractional digits change. One entry, start of the second in ns and its text.
+ */
+let cachedSecond = 0n;
+let cachedPrefix = '1970-01-01T00:00:00.';
+
+/**
  * Formats bigint unix nanoseconds as RFC 3339 in UTC with exactly nine fractional digits
  * ('2023-11-14T22:13:20.123456789Z'). Inverse of {@link toUnixNano} for such strings.
  * @throws RangeError outside the years 0000–9999.
  */
 export function formatRfc3339Nano(unixNano: bigint): string {
+  const inSecond = unixNano - cachedSecond;
+  if (inSecond >= 0n && inSecond < NS_PER_S) return cachedPrefix + fraction(Number(inSecond));
   let secs = unixNano / NS_PER_S;
   let rem = unixNano % NS_PER_S;
   if (rem < 0n) {
     rem += NS_PER_S;
     secs -= 1n;
   }
-  const total = Number(secs);
+  const prefix = secondPrefix(Number(secs), unixNano);
+  cachedSecond = secs * NS_PER_S;
+  cachedPrefix = prefix;
+  return prefix + fraction(Number(rem));
+}
+
+/** Nine digits and the zone for `ns` in [0, 1e9): `123456789Z`. */
+function fraction(ns: number): string {
+  return `${ns + NS_PER_S_NUMBER}Z`.slice(1);
+}
+
+/** `YYYY-MM-DDTHH:MM:SS.` for unix seconds `total` (of `unixNano`, named in the error). */
+function secondPrefix(total: number, unixNano: bigint): string {
   const days = Math.floor(total / 86400);
   const sod = total - days * 86400;
   // civil_from_days (H. Hinnant)
@@ -306,6 +328,5 @@ export function formatRfc3339Nano(unixNano: bigint): string {
   const h = Math.floor(sod / 3600);
   const mi = Math.floor((sod % 3600) / 60);
   const s = sod % 60;
-  const frac = rem.toString().padStart(9, '0');
-  return `${String(y).padStart(4, '0')}-${pad2(m)}-${pad2(d)}T${pad2(h)}:${pad2(mi)}:${pad2(s)}.${frac}Z`;
+  return `${String(y).padStart(4, '0')}-${pad2(m)}-${pad2(d)}T${pad2(h)}:${pad2(mi)}:${pad2(s)}.`;
 }
