@@ -276,11 +276,14 @@ function pad2(n: number): string {
 }
 
 /**
- * The last second formatted: records of one file are close in time, so most timestamps share their second with
- * the previous one and only the nine fractional digits change. One entry, start of the second in ns and its text.
+ * The last two seconds formatted (start of the second in ns, and its text): records of one file are close in
+ * time, so most timestamps share their second with one formatted just before (a record's start and end times
+ * may straddle a second boundary, hence two) and only the nine fractional digits change.
  */
-let cachedSecond = 0n;
-let cachedPrefix = '1970-01-01T00:00:00.';
+let recentSecond = 0n;
+let recentPrefix = '1970-01-01T00:00:00.';
+let olderSecond = 0n;
+let olderPrefix = recentPrefix;
 
 /**
  * Formats bigint unix nanoseconds as RFC 3339 in UTC with exactly nine fractional digits
@@ -288,8 +291,10 @@ let cachedPrefix = '1970-01-01T00:00:00.';
  * @throws RangeError outside the years 0000–9999.
  */
 export function formatRfc3339Nano(unixNano: bigint): string {
-  const inSecond = unixNano - cachedSecond;
-  if (inSecond >= 0n && inSecond < NS_PER_S) return cachedPrefix + fraction(Number(inSecond));
+  const inRecent = unixNano - recentSecond;
+  if (inRecent >= 0n && inRecent < NS_PER_S) return recentPrefix + fraction(Number(inRecent));
+  const inOlder = unixNano - olderSecond;
+  if (inOlder >= 0n && inOlder < NS_PER_S) return olderPrefix + fraction(Number(inOlder));
   let secs = unixNano / NS_PER_S;
   let rem = unixNano % NS_PER_S;
   if (rem < 0n) {
@@ -297,8 +302,10 @@ export function formatRfc3339Nano(unixNano: bigint): string {
     secs -= 1n;
   }
   const prefix = secondPrefix(Number(secs), unixNano);
-  cachedSecond = secs * NS_PER_S;
-  cachedPrefix = prefix;
+  olderSecond = recentSecond;
+  olderPrefix = recentPrefix;
+  recentSecond = secs * NS_PER_S;
+  recentPrefix = prefix;
   return prefix + fraction(Number(rem));
 }
 
