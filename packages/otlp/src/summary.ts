@@ -39,6 +39,9 @@ const GENERIC_KEYS = [
 ].map((key) => [key, staticKeyId(key)] as const);
 const URL_FULL = staticKeyId('url.full');
 
+/** Reused by {@link bodySummary} (synchronous, not re-entered): no array per record. */
+const scratch: string[] = [];
+
 /**
  * http_requests: `GET https://example.com/a?b=1 200 cache=hit 5123B colo=SJC ray=8f1c2d3e4a5b6c7d`;
  * firewall_events: `block waf rule=<RuleID> GET example.com/wp-login.php ray=<RayID>`;
@@ -54,22 +57,26 @@ export function bodySummary(
   let out = '';
   switch (ds.datasetId) {
     case 'http_requests': {
-      out = join(out, text(r.ClientRequestMethod));
+      // The hottest dataset: its parts are gathered and joined once, which makes one flat string instead of a
+      // chain of concatenations (that the encoder would flatten again to write it).
+      const parts = scratch;
+      parts.length = 0;
+      const method = text(r.ClientRequestMethod);
+      if (method !== '') parts.push(method);
       const full = attributes.get(URL_FULL);
-      out = join(
-        out,
-        typeof full === 'string' ? full : text(r.ClientRequestHost) + text(r.ClientRequestPath),
-      );
+      const url = typeof full === 'string' ? full : text(r.ClientRequestHost) + text(r.ClientRequestPath);
+      if (url !== '') parts.push(url);
       const status = text(r.EdgeResponseStatus);
-      if (status !== '0') out = join(out, status);
+      if (status !== '0' && status !== '') parts.push(status);
       const cache = text(r.CacheCacheStatus);
-      if (cache !== '') out = join(out, `cache=${cache}`);
+      if (cache !== '') parts.push(`cache=${cache}`);
       const bytes = text(r.EdgeResponseBytes);
-      if (bytes !== '') out = join(out, `${bytes}B`);
+      if (bytes !== '') parts.push(`${bytes}B`);
       const colo = text(r.EdgeColoCode);
-      if (colo !== '') out = join(out, `colo=${colo}`);
+      if (colo !== '') parts.push(`colo=${colo}`);
       const ray = text(r.RayID);
-      if (ray !== '') out = join(out, `ray=${ray}`);
+      if (ray !== '') parts.push(`ray=${ray}`);
+      out = parts.join(' ');
       break;
     }
     case 'firewall_events': {
