@@ -29,7 +29,6 @@ const EXPECTED =
   'expected a timestamp: unix integer (ns, µs, ms or s), RFC 3339 date-time or RFC 1123 date (Wed, 21 Oct 2015 07:28:00 GMT)';
 
 const NS_PER_S = 1_000_000_000n;
-const NS_PER_S_NUMBER = 1_000_000_000;
 const factors: Readonly<Record<TimeUnit, bigint>> = {
   nanoseconds: 1n,
   microseconds: 1_000n,
@@ -276,46 +275,18 @@ function pad2(n: number): string {
 }
 
 /**
- * The last two seconds formatted (start of the second in ns, and its text): records of one file are close in
- * time, so most timestamps share their second with one formatted just before (a record's start and end times
- * may straddle a second boundary, hence two) and only the nine fractional digits change.
- */
-let recentSecond = 0n;
-let recentPrefix = '1970-01-01T00:00:00.';
-let olderSecond = 0n;
-let olderPrefix = recentPrefix;
-
-/**
  * Formats bigint unix nanoseconds as RFC 3339 in UTC with exactly nine fractional digits
  * ('2023-11-14T22:13:20.123456789Z'). Inverse of {@link toUnixNano} for such strings.
  * @throws RangeError outside the years 0000–9999.
  */
 export function formatRfc3339Nano(unixNano: bigint): string {
-  const inRecent = unixNano - recentSecond;
-  if (inRecent >= 0n && inRecent < NS_PER_S) return recentPrefix + fraction(Number(inRecent));
-  const inOlder = unixNano - olderSecond;
-  if (inOlder >= 0n && inOlder < NS_PER_S) return olderPrefix + fraction(Number(inOlder));
   let secs = unixNano / NS_PER_S;
   let rem = unixNano % NS_PER_S;
   if (rem < 0n) {
     rem += NS_PER_S;
     secs -= 1n;
   }
-  const prefix = secondPrefix(Number(secs), unixNano);
-  olderSecond = recentSecond;
-  olderPrefix = recentPrefix;
-  recentSecond = secs * NS_PER_S;
-  recentPrefix = prefix;
-  return prefix + fraction(Number(rem));
-}
-
-/** Nine digits and the zone for `ns` in [0, 1e9): `123456789Z`. */
-function fraction(ns: number): string {
-  return `${ns + NS_PER_S_NUMBER}Z`.slice(1);
-}
-
-/** `YYYY-MM-DDTHH:MM:SS.` for unix seconds `total` (of `unixNano`, named in the error). */
-function secondPrefix(total: number, unixNano: bigint): string {
+  const total = Number(secs);
   const days = Math.floor(total / 86400);
   const sod = total - days * 86400;
   // civil_from_days (H. Hinnant)
@@ -335,5 +306,6 @@ function secondPrefix(total: number, unixNano: bigint): string {
   const h = Math.floor(sod / 3600);
   const mi = Math.floor((sod % 3600) / 60);
   const s = sod % 60;
-  return `${String(y).padStart(4, '0')}-${pad2(m)}-${pad2(d)}T${pad2(h)}:${pad2(mi)}:${pad2(s)}.`;
+  const frac = rem.toString().padStart(9, '0');
+  return `${String(y).padStart(4, '0')}-${pad2(m)}-${pad2(d)}T${pad2(h)}:${pad2(mi)}:${pad2(s)}.${frac}Z`;
 }
