@@ -443,6 +443,17 @@ describe('body', () => {
     ).toBe('disconnect status=200 tcp 203.0.113.7:51234 -> [2001:db8::4]:22 app=app1');
   });
 
+  it('leaves out the http_requests parts a record lacks, without stray spaces', () => {
+    expect(mapped('http_requests', { EdgeResponseStatus: 0, RayID: 'r1' }).log?.body).toBe('ray=r1');
+    expect(
+      mapped('http_requests', { ClientRequestHost: 'example.com', EdgeResponseBytes: 0 }).log?.body,
+    ).toBe('example.com 0B');
+    expect(mapped('http_requests', { ClientRequestMethod: 'PUT', EdgeResponseStatus: 404 }).log?.body).toBe(
+      'PUT 404',
+    );
+    expect(mapped('http_requests', { EdgeColoCode: 'SJC' }).log?.body).toBe('colo=SJC');
+  });
+
   it('is the original line in original mode and the record in map mode', () => {
     const entry = entryOf('http_requests', record, '{"raw":"line"}');
     createMapper({ body: 'original' })(entry);

@@ -211,6 +211,33 @@ describe('formatRfc3339Nano', () => {
     }
   });
 
+  it('formats timestamps close in time (same second, alternating seconds, before 1970) like Date does', () => {
+    // Independent reference: the milliseconds from Date, the remaining six digits from the bigint itself.
+    const viaDate = (ns: bigint): string => {
+      const ms = ns / 1_000_000n - (ns % 1_000_000n < 0n ? 1n : 0n);
+      const sub = ns - ms * 1_000_000n;
+      return `${new Date(Number(ms)).toISOString().slice(0, 23)}${String(sub).padStart(6, '0')}Z`;
+    };
+    const starts = [1_704_067_199_999_000_000n, -2_000_000_001n, 1_709_251_199_000_000_500n];
+    for (const start of starts) {
+      let x = start;
+      for (let i = 0; i < 3000; i++) {
+        // Steps from 1 ns to ~0.9 s, forwards and sometimes back: hits and misses of the per-second prefix.
+        x += BigInt((i * 7_919_993) % 900_000_001) * (i % 5 === 4 ? -1n : 1n) + 1n;
+        expect(formatRfc3339Nano(x)).toBe(viaDate(x));
+      }
+    }
+    // A record's start and end, the end up to 0.9 s later: alternating between two seconds near a boundary.
+    for (let i = 0; i < 2000; i++) {
+      const begin = 1_704_067_199_000_000_000n + BigInt(i) * 3_456_789n;
+      const finish = begin + BigInt((i * 7_919_993) % 900_000_000);
+      expect(formatRfc3339Nano(begin)).toBe(viaDate(begin));
+      expect(formatRfc3339Nano(finish)).toBe(viaDate(finish));
+    }
+    expect(formatRfc3339Nano(999_999_999n)).toBe('1970-01-01T00:00:00.999999999Z');
+    expect(formatRfc3339Nano(1_000_000_000n)).toBe('1970-01-01T00:00:01.000000000Z');
+  });
+
   it('refuses years beyond 9999', () => {
     expect(() => formatRfc3339Nano(253_402_300_800_000_000_000n)).toThrow(RangeError);
   });
