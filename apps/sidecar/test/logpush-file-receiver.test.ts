@@ -416,6 +416,23 @@ describe.each([1, 2])('logpush_file receiver (workers: %i)', (workers) => {
     await until('the file deleted', async () => (await readdir(dir)).every((n) => !n.endsWith('.gz')));
   });
 
+  it('deletes a file an earlier run finished but did not remove (stopped between saving done and deleting)', async () => {
+    const { dir, start } = await setup();
+    const name = '20240101T000000Z_20240101T000030Z_e.log.gz';
+    await writeFile(join(dir, name), gzipText(ndjson(lines('e', 4))));
+    // First run without delete_after_read: the checkpoint says done and the file stays, as after a crash that
+    // came between the saved checkpoint and the removal.
+    const first = await start();
+    await first.receiver.drained();
+    expect(first.consumer.delivered).toHaveLength(4);
+    await first.stop();
+    running.splice(running.indexOf(first), 1);
+    const second = await start({ delete_after_read: true });
+    await until('the finished file deleted', async () => !(await readdir(dir)).includes(name));
+    await second.receiver.drained();
+    expect(second.consumer.delivered).toHaveLength(0); // removed, not sent again
+  });
+
   it('moves files after they are fully acknowledged with move_after_read, keeping their folder', async () => {
     const { dir, start } = await setup({ move_after_read: 'done' });
     await mkdir(join(dir, '20240101'));

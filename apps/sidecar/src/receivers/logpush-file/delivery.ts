@@ -46,6 +46,8 @@ export class Delivery {
   readonly #hooks: DeliveryHooks;
   /** Batches handed on and not settled, and after-read actions running. */
   readonly #settling = new Set<Promise<void>>();
+  /** Files being deleted or moved after they were done. */
+  readonly #removing = new Set<TrackedFile>();
   #flushing: Promise<void> | undefined;
   #flushAgain = false;
 
@@ -196,25 +198,38 @@ export class Delivery {
     ) {
       return false;
     }
-    const { config, paths, metrics, labels } = this.#ctx;
+    const { metrics, labels } = this.#ctx;
     f.cp.done = true;
     delete f.cp.deadLettered;
     f.cp.size = f.size;
     this.#ctx.store?.set(f.cp);
     metrics.filesDone.inc(1, labels);
     this.requestFlush();
-    if (config.delete_after_read || paths.moveDir !== undefined) {
-      const p = this.#afterRead(f).catch((error: unknown) => {
+    this.removeIfDone(f);
+    return true;
+  }
+
+  /**
+   * Starts delete_after_read / move_after_read for a file whose checkpoint says done and that did not grow: at
+   * once when it was just finished, or at a later scan when an earlier run stopped between saving "done" and
+   * removing the file (otherwise it would stay in the watched directory for ever).
+   */
+  removeIfDone(f: TrackedFile): void {
+    const { config, paths } = this.#ctx;
+    if (!config.delete_after_read && paths.moveDir === undefined) return;
+    if (!f.cp.done || f.cp.size !== f.size || f.state === 'gone' || this.#removing.has(f)) return;
+    this.#removing.add(f);
+    const p = this.#afterRead(f)
+      .catch((error: unknown) => {
         this.#ctx.settings.logger.error('could not delete or move a finished file', {
           component: this.#ctx.component,
           file: f.path,
           error: (error as Error).message,
         });
-      });
-      this.#settling.add(p);
-      void p.finally(() => this.#settling.delete(p));
-    }
-    return true;
+      })
+      .finally(() => this.#removing.delete(f));
+    this.#settling.add(p);
+    void p.finally(() => this.#settling.delete(p));
   }
 
   /** delete_after_read / move_after_read, once the checkpoint saying "done" is on disk. */

@@ -230,6 +230,7 @@ export class LogpushFileReceiver implements Receiver {
     const seq = ++this.#scanSeq;
     await this.#discovery.scan(store, Date.now());
     if (this.#ctx.stopping) return;
+    for (const f of this.#discovery.files.values()) this.#delivery.removeIfDone(f);
     this.#updateGauges();
     this.#pump();
     this.#drain.scanned(seq, () => this.#discovery.presentIds());
